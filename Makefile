@@ -1,0 +1,54 @@
+# The two commands: `make grade` and `make test`. Everything else is for instructors.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SUBMISSIONS ?= submissions
+REPORTS ?= reports
+JOBS ?= 2
+SEED ?=
+GRADE_FLAGS ?=
+
+.PHONY: help venv test test-fast grade stubs lab data bench release autograder check clean
+
+help:
+	@echo "make grade    grade every submission in $(SUBMISSIONS)/ into $(REPORTS)/"
+	@echo "make test     run the test suite"
+	@echo "make stubs    regenerate assignment/ stubs from solutions/"
+	@echo "make lab      open the notebooks in JupyterLab"
+	@echo "make data     fetch CIFAR-10 into data/ (needs network access)"
+	@echo "make bench    print the benchmark figures"
+
+# The virtual environment is rebuilt whenever requirements.txt changes.
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+test: venv
+	$(PY) -m pytest -q
+
+test-fast: venv
+	$(PY) -m pytest -q -m "not slow"
+
+grade: venv
+	$(PY) -m grader grade $(SUBMISSIONS) --out $(REPORTS) --jobs $(JOBS) $(if $(SEED),--seed $(SEED)) $(GRADE_FLAGS)
+
+stubs: venv
+	$(PY) -m tools.stubs
+
+lab: venv
+	$(PY) -m pip install --quiet jupyterlab
+	$(VENV)/bin/jupyter lab notebooks/
+
+data: venv
+	$(PY) data/get_cifar10.py
+
+bench: venv
+	$(PY) bench/batchnorm_backward.py
+	$(PY) bench/grading_overhead.py
+
+clean:
+	rm -rf $(REPORTS) dist .pytest_cache
