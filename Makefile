@@ -34,7 +34,7 @@ test-fast: venv
 	$(PY) -m pytest -q -m "not slow"
 
 grade: venv
-	$(PY) -m grader grade $(SUBMISSIONS) --out $(REPORTS) --jobs $(JOBS) $(if $(SEED),--seed $(SEED)) $(GRADE_FLAGS)
+	$(PY) -m grader grade --each $(SUBMISSIONS) --out $(REPORTS) --jobs $(JOBS) $(if $(SEED),--seed $(SEED)) $(GRADE_FLAGS)
 
 stubs: venv
 	$(PY) -m tools.stubs

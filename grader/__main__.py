@@ -1,0 +1,75 @@
+"""Command line: `python -m grader <verb> ...`. Verbs live in their modules; this only
+parses arguments and dispatches.
+
+    grade SUB... --out DIR [--jobs N] [--seed S] [--force]   grade submissions (folders/zips)
+    grade --each DIR --out DIR ...                           every entry of DIR is a submission
+    grade-one SUB --out DIR --seed S                         one submission, in this process
+"""
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+from pathlib import Path
+
+from . import sandbox
+from .rubric import DEFAULT_RUBRIC, load_rubric
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__.splitlines()[0])
+    verbs = parser.add_subparsers(dest="verb", required=True)
+    grade = verbs.add_parser("grade", help="grade one or more submissions")
+    grade.add_argument("submissions", nargs="*", type=Path)
+    grade.add_argument("--each", type=Path, help="grade every folder/.zip inside this folder")
+    grade.add_argument("--out", type=Path, required=True)
+    grade.add_argument("--jobs", type=int, default=1)
+    grade.add_argument("--seed", type=int, help="reproduce a run (default: drawn at random)")
+    grade.add_argument("--force", action="store_true", help="regrade current reports too")
+    grade.add_argument("--rubric", type=Path, default=DEFAULT_RUBRIC)
+    grade.add_argument("--junit", type=Path, help="also write JUnit XML here")
+    one = verbs.add_parser("grade-one", help="grade one submission in this process")
+    one.add_argument("submission", type=Path)
+    one.add_argument("--out", type=Path, required=True)
+    one.add_argument("--seed", type=int, required=True)
+    one.add_argument("--fingerprint", default="")
+    one.add_argument("--rubric", type=Path, default=DEFAULT_RUBRIC)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    rubric = load_rubric(args.rubric)
+    if args.verb == "grade-one":
+        from .pipeline import grade_submission
+        grade_submission(args.submission, args.out, seed=args.seed, rubric=rubric,
+                         fingerprint=args.fingerprint)
+        return 0
+
+    from .batch import grade_batch, list_submissions
+    sources = list(args.submissions)
+    if args.each:
+        sources += list_submissions(args.each)
+    if not sources:
+        print("nothing to grade: name submissions or --each DIR", file=sys.stderr)
+        return 2
+    seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
+    level = sandbox.isolation_level()
+    warning = sandbox.isolation_warning(level)
+    print(f"grading {len(sources)} submission(s) with seed {seed}, isolation: {level}")
+    if warning:
+        print(warning, file=sys.stderr)
+    results = grade_batch(sources, args.out, jobs=args.jobs, seed=seed, rubric=rubric,
+                          rubric_path=args.rubric, force=args.force)
+    if args.junit:
+        from .report import atomic_write_text, to_junit
+        atomic_write_text(args.junit, to_junit(results))
+    for result in results:
+        status = f"error: {result.error}" if result.error else f"{result.score:g} / {result.max_score:g}"
+        print(f"  {result.name}: {status}")
+    print(f"reports in {args.out}/, gradebook in {args.out / 'gradebook.csv'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

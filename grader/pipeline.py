@@ -1,0 +1,89 @@
+"""The grading pipeline for one submission. The stages, in order:
+
+    1. intake      grader/intake.py        find the student's files (folder or zip)
+    2. workspace   grader/workspace.py     pristine handout + student's files (+ tamper.py)
+    3. notebooks   grader/notebooks.py     execute the notebooks headless, in the sandbox  } at
+    4. hidden      grader/hidden_tests.py  compare with the reference in a child process  } once
+    5. score       grader/scoring.py       one SubmissionResult from the stages' findings
+    6. report      grader/report.py        results.json, report.md, report.html
+
+Student code runs only in the child processes of stages 3 and 4 (see grader/sandbox.py).
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from . import sandbox
+from .hidden_tests import run_hidden_tests
+from .intake import take_submission
+from .notebooks import notebook_tests, run_notebook
+from .report import write_reports
+from .results import SubmissionResult
+from .rubric import notebook_points
+from .scoring import assemble
+from .student_process import StudentProcess
+from .workspace import build_workspace, pristine_notebooks
+
+
+def grade_submission(source: Path, out: Path, *, seed: int, rubric: dict,
+                     fingerprint: str = "") -> SubmissionResult:
+    """Grade one submission into `out` (its report folder). Never raises for student faults."""
+    started = time.monotonic()
+    out.mkdir(parents=True, exist_ok=True)
+    job = Path(tempfile.mkdtemp(prefix="grade-"))
+    try:
+        intake = take_submission(source, job, [p.name for p in pristine_notebooks()])
+        workspace = build_workspace(intake, job)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            notebooks = pool.submit(_run_notebooks, workspace, out, rubric)
+            hidden = pool.submit(_run_hidden, workspace, seed, rubric)
+            notebook_results, notebook_files = notebooks.result()
+            hidden_results = hidden.result()
+        result = assemble(
+            name=intake.name, seed=seed, hidden=hidden_results, notebooks=notebook_results,
+            messages=intake.messages + workspace.messages, notebook_files=notebook_files,
+            isolation=sandbox.isolation_level(), fingerprint=fingerprint,
+        )
+    except Exception as exc:  # the grader's own failure still yields a report
+        result = SubmissionResult(
+            name=Path(source).stem if Path(source).suffix == ".zip" else Path(source).name,
+            seed=seed, isolation=sandbox.isolation_level(), fingerprint=fingerprint,
+            error=f"the grader failed on this submission: {type(exc).__name__}: {exc}",
+            messages=[traceback.format_exc(limit=5)[-2000:]],
+        )
+    finally:
+        shutil.rmtree(job, ignore_errors=True)
+    result.execution_time = round(time.monotonic() - started, 2)
+    write_reports(result, out)
+    return result
+
+
+def _run_notebooks(workspace, out: Path, rubric: dict):
+    settings = rubric["notebooks"]
+    limits = sandbox.Limits(**rubric.get("limits", {}).get("notebook", {}))
+    results, files = [], []
+    for notebook in workspace.notebooks:
+        executed = out / "notebooks" / notebook.name
+        executed.parent.mkdir(parents=True, exist_ok=True)
+        run = run_notebook(
+            notebook, executed, workspace=workspace.root,
+            scratch=workspace.scratch_for("kernel-" + notebook.stem),
+            cell_timeout=settings["cell_timeout"], notebook_timeout=settings["notebook_timeout"],
+            continue_on_error=settings["continue_on_error"], limits=limits,
+        )
+        results += notebook_tests(run, notebook_points(rubric, notebook.name),
+                                  settings["visibility"])
+        if executed.exists():
+            files.append(str(executed.relative_to(out)))
+    return results, files
+
+
+def _run_hidden(workspace, seed: int, rubric: dict):
+    limits = sandbox.Limits(**rubric.get("limits", {}).get("hidden_tests", {}))
+    with StudentProcess(workspace.root, workspace.scratch_for("child"), limits) as student:
+        return run_hidden_tests(student, seed, rubric)
