@@ -112,7 +112,7 @@ def _refusal(info: zipfile.ZipInfo, limits: ZipLimits) -> str | None:
     mode = info.external_attr >> 16
     if stat.S_ISLNK(mode):
         return "symbolic link"
-    if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+    if stat.S_IFMT(mode) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
         return "not a regular file"
     if info.file_size > limits.max_member_bytes:
         return f"{info.file_size} bytes uncompressed (limit {limits.max_member_bytes})"
@@ -137,7 +137,7 @@ def _unpack_zip(source: Path, folder: Path, wanted: set[str], limits: ZipLimits,
                     continue
                 reason = _refusal(info, limits)
                 if reason:
-                    intake.messages.append(f"zip member {info.filename!r} refused: {reason}.")
+                    intake.messages.append(f"zip member '{info.filename}' refused: {reason}.")
                     continue
                 if PurePosixPath(info.filename).name not in wanted:
                     continue  # everything else the student sent is ignored, not even unpacked
@@ -155,7 +155,7 @@ def _unpack_zip(source: Path, folder: Path, wanted: set[str], limits: ZipLimits,
                     _copy_bounded(archive, info, target, limits.max_member_bytes)
                 except (ValueError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
                     target.unlink(missing_ok=True)
-                    intake.messages.append(f"zip member {info.filename!r} refused: {exc}.")
+                    intake.messages.append(f"zip member '{info.filename}' refused: {exc}.")
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
             NotImplementedError, RuntimeError) as exc:
         intake.messages.append(f"{source.name} could not be read as a zip archive "

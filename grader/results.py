@@ -62,6 +62,11 @@ class SubmissionResult:
     def max_score(self) -> float:
         return round(sum(t.max_score for t in self.tests), 4)
 
+    @property
+    def percent(self) -> float:
+        """Score as a percentage of max_score; 0.0 when there is nothing to score."""
+        return round(100.0 * self.score / self.max_score, 2) if self.max_score > 0 else 0.0
+
     def by_function(self) -> dict[str, tuple[float, float]]:
         """{graded unit: (score, max_score)} in first-seen order."""
         totals: dict[str, list[float]] = {}

@@ -61,6 +61,7 @@ def build_workspace(intake: Intake, job: Path, handout: Path = HANDOUT) -> Works
     for name in STUDENT_FILES:
         if name in intake.files:
             shutil.copyfile(intake.files[name], root / "assignment" / name)
+    workspace.messages += _flatten_cs231n_imports(root / "assignment" / "fc_net.py")
 
     (root / "notebooks").mkdir()
     for pristine in pristine_notebooks(handout):
@@ -72,3 +73,24 @@ def build_workspace(intake: Intake, job: Path, handout: Path = HANDOUT) -> Works
             workspace.messages += restore_provided_cells(student, pristine, target)
         workspace.notebooks.append(target)
     return workspace
+
+
+# CS231n's fc_net.py lives in cs231n/classifiers/ and imports its siblings with `..`;
+# here the package is flat, so those two imports are rewritten (and the report says so).
+CS231N_IMPORTS = {"from ..layers import": "from .layers import",
+                  "from ..layer_utils import": "from .layer_utils import"}
+
+
+def _flatten_cs231n_imports(path: Path) -> list[str]:
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError):
+        return []
+    fixed = text
+    for old, new in CS231N_IMPORTS.items():
+        fixed = fixed.replace(old, new)
+    if fixed == text:
+        return []
+    path.write_text(fixed)
+    return ["fc_net.py: the CS231n package imports `from ..layers` / `from ..layer_utils` were "
+            "read as `from .layers` / `from .layer_utils` (this assignment's package is flat)."]
