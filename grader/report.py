@@ -30,7 +30,8 @@ HIDDEN = ("hidden", "after_published")   # visibilities whose details are withhe
 VISIBILITIES = {"visible", "hidden", "after_due_date", "after_published"}
 MAX_OUTPUT_CHARS = 8000
 _CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
-_ARRAY = re.compile(r"\[[\[\]\s\d.,eE+\-naifNI]*\]")   # bracketed run of numbers (array repr)
+_ARRAY_RUN = re.compile(   # a run of what an array repr is made of: numbers, brackets, separators
+    r"(?:[\[\]\s,+\-]|\d+(?:\.\d*)?(?:e[+-]?\d+)?|\.\d+|\.\.\.|nan|inf)+", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|nan|inf", re.IGNORECASE)
 ARRAY_ELIDED = "[array elided]"
 
@@ -38,13 +39,27 @@ ARRAY_ELIDED = "[array elided]"
 # ---- safe text ----------------------------------------------------------------------------
 
 def _elide(match: re.Match) -> str:
-    return ARRAY_ELIDED if len(_NUMBER.findall(match.group())) >= 5 else match.group()
+    """Bracketed numbers in a run of array characters -> ARRAY_ELIDED when there are 5 or more
+    (an array cut short on either side counts: the span then reaches the run's end), and any
+    run of 10 or more numbers, bracketed or not (a flattened array printed as plain numbers)."""
+    run = match.group()
+    brackets = [i for i, c in enumerate(run) if c in "[]"]
+    if not brackets:
+        if len(_NUMBER.findall(run)) < 10:
+            return run
+        core = run.strip()
+        return run[: run.index(core)] + ARRAY_ELIDED + run[run.index(core) + len(core):]
+    start = 0 if run[brackets[0]] == "]" else brackets[0]
+    end = len(run) if run[brackets[-1]] == "[" else brackets[-1] + 1
+    if len(_NUMBER.findall(run, start, end)) < 5:
+        return run
+    return run[:start] + ARRAY_ELIDED + run[end:]
 
 
 def clean_text(text, limit: int = MAX_OUTPUT_CHARS) -> str:
     """Free text fit to show: no control/ANSI characters, array values elided, capped length."""
     text = _CONTROL.sub("", str(text or "")[: 4 * limit])
-    text = _ARRAY.sub(_elide, text)
+    text = _ARRAY_RUN.sub(_elide, text)
     if len(text) > limit:
         text = text[:limit] + f"\n... ({len(text) - limit} more characters cut)"
     return text
@@ -63,6 +78,10 @@ def md_fenced(text) -> str:
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}text\n{text}\n{fence}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def points(x) -> str:
@@ -182,18 +201,17 @@ def summary_text(result: SubmissionResult, hide: Collection[str] = HIDDEN) -> st
     if shown:
         lines.append(f"{sum(t.passed for t in shown)} of {len(shown)} tests shown passed.")
     if len(shown) < len(result.tests):
-        lines.append(f"{len(result.tests) - len(shown)} more tests stay hidden for now.")
+        lines.append(f"Tests not shown here: {len(result.tests) - len(shown)}.")
     for title, items in (("Notes", result.messages), ("Warnings", result.warnings)):
         if items:
             lines += ["", f"{title}:"] + [f"- {clean_text(m, 500)}" for m in items]
     return "\n".join(lines)
 
 
-def test_text(t: TestResult, hide: Collection[str] = HIDDEN) -> str:
+def output_text(t: TestResult, hide: Collection[str] = HIDDEN) -> str:
     """A test's output followed by its detail lines, as plain text."""
-    parts = [clean_text(t.output)] if t.output else []
-    parts += [f"{label}: {text}" for label, text in detail_lines(t, hide)]
-    return "\n".join(parts)
+    details = "\n".join(f"{label}: {text}" for label, text in detail_lines(t, hide))
+    return "\n\n".join(part for part in (clean_text(t.output), details) if part)
 
 
 def _gradescope_test(t: TestResult, hide: Collection[str]) -> dict:
@@ -204,7 +222,7 @@ def _gradescope_test(t: TestResult, hide: Collection[str]) -> dict:
     return {
         "name": clean_text(t.name, 300), "name_format": "text",
         "score": round(_finite(t.score), 4), "max_score": round(_finite(t.max_score), 4),
-        "status": t.status, "output": test_text(t, hide), "output_format": "text",
+        "status": t.status, "output": output_text(t, hide), "output_format": "text",
         "visibility": t.visibility if t.visibility in VISIBILITIES else "hidden",
         "extra_data": extra,
     }
@@ -245,7 +263,7 @@ def _md_header(result: SubmissionResult) -> str:
     return "\n".join([
         f"# Grading report: {md_inline(result.name)}", "",
         f"**Total: {points(result.score)} / {points(result.max_score)} ({result.percent:.1f}%)**"
-        f" · {passed} of {len(result.tests)} tests passed", "",
+        + (f" · {passed} of {_count(len(result.tests), 'test')} passed" if result.tests else ""), "",
         f"- **Seed:** {result.seed} (rerun with `--seed {result.seed}`)",
         f"- **Isolation:** {md_inline(result.isolation)}",
         f"- **Execution time:** {_finite(result.execution_time):.1f} s",
@@ -274,8 +292,9 @@ def _by_function(tests: list[TestResult]) -> dict[str, list[TestResult]]:
 
 def _md_score_table(result: SubmissionResult) -> str:
     rows = ["## Scores", "", "| function | score | tests passed |", "| --- | ---: | ---: |"]
+    totals = result.by_function()
     for function, tests in _by_function(result.tests).items():
-        score, max_score = result.by_function()[function]
+        score, max_score = totals[function]
         mark = "✅" if all(t.passed for t in tests) else "❌"
         rows.append(f"| {mark} {md_inline(function)} | {points(score)} / {points(max_score)} "
                     f"| {sum(t.passed for t in tests)} / {len(tests)} |")
@@ -291,7 +310,7 @@ def _md_test(t: TestResult, hide: Collection[str]) -> str:
     lines += [f"- **{label}:** {md_inline(text, 600)}" for label, text in detail_lines(t, hide)]
     if t.output:
         lines += ["", md_fenced(t.output)]
-    return "\n".join(lines)
+    return "\n".join(lines).rstrip()
 
 
 def _md_function(function: str, tests: list[TestResult], hide: Collection[str]) -> str:
@@ -358,7 +377,7 @@ def _junit_suite(result: SubmissionResult, hide: Collection[str]) -> ET.Element:
         case = ET.SubElement(suite, "testcase", classname=clean_text(t.function, 300),
                              name=clean_text(t.name, 300))
         if not t.passed:
-            text = test_text(t, hide)
+            text = output_text(t, hide)
             message = (text.splitlines() or [t.status])[0][:200]
             failure = ET.SubElement(case, "failure", message=message, type="failed")
             failure.text = text
@@ -408,10 +427,14 @@ def atomic_write_text(path, text: str) -> None:
 
 
 def write_reports(result: SubmissionResult, folder) -> None:
-    """Write results.json, report.md and report.html into `folder`, each atomically."""
+    """Write report.md, report.html and then results.json into `folder`, each atomically.
+
+    results.json is written last: a report folder whose results.json exists is complete
+    (the batch relies on this to skip finished submissions after a crash).
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     gradescope = json.dumps(to_gradescope(result), indent=2, allow_nan=False, ensure_ascii=False)
-    atomic_write_text(folder / "results.json", gradescope + "\n")
     atomic_write_text(folder / "report.md", to_markdown(result))
     atomic_write_text(folder / "report.html", to_html(result))
+    atomic_write_text(folder / "results.json", gradescope + "\n")

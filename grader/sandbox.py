@@ -1,31 +1,55 @@
 """How a student process is started: resource limits, a fresh session, a clean environment,
 and (where available) a bubblewrap sandbox. Every student process (hidden-test child and
-notebook kernel) is started through `command()` / `start()`, and ended with `stop()`.
+notebook kernel) is started through `command()` / `start()` (kernels: `kernel_manager()`),
+and ended with `stop()`.
 
 Isolation levels, strongest first (the one in use is recorded in results.json):
-- "bubblewrap": private file system view (workspace + Python + system libraries), no network
-- "unprivileged-user": runs as an unprivileged user; secrets unreadable to it
-- "none": same user as the grader, resource limits only (a loud warning is printed)
+- "bubblewrap": a private file system view holding only /usr (and the /bin, /lib* links),
+  /etc/ld.so.cache and /etc/localtime, the Python environment (sys.prefix, sys.base_prefix),
+  the workspace and `readonly_paths` read-only, the scratch folder read-write, a fresh /proc
+  and /dev and a small private tmpfs /tmp. Folders are bound at their real path, so callers
+  use the same paths inside and out. No network, no IPC, own PID namespace: when the
+  sandbox's first process dies, every process inside dies (double-forked daemons included).
+  As root, bwrap itself stays root (it must bind /root/.pyenv and 0700 folders) and
+  `setpriv` drops the student to `uid` so that RLIMIT_NPROC is enforced.
+- "unprivileged-user" (root without bubblewrap): runs as `uid`, sees every world-readable file
+  (the grader's code, /etc, other submissions unless protected), can write world-writable
+  places (/tmp, /dev/shm) and can use the network; call `protect_secrets()` first.
+- "none": same user as the grader, resource limits only (a loud warning is printed).
+
+Concurrent student processes must get different uids (`DEFAULT_UID + slot`): RLIMIT_NPROC
+counts every task of a uid, and at "unprivileged-user" `stop()` kills every process of it.
 """
 from __future__ import annotations
 
+import ctypes
+import functools
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+DEFAULT_UID = 60000                 # callers running processes side by side pass 60000 + slot
+TMP_BYTES = 64 << 20                # size of the private /tmp (tmpfs pages are not in RLIMIT_AS)
+_ETC = ("/etc/ld.so.cache", "/etc/localtime", "/etc/fonts")  # fonts: matplotlib runs fc-list
+_PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True)
 
 
 @dataclass(frozen=True)
 class Limits:
     wall_seconds: float = 60.0        # enforced by the caller (timeouts on reads / nbclient)
-    cpu_seconds: int = 120            # RLIMIT_CPU
-    memory_bytes: int = 4 << 30       # RLIMIT_AS
+    cpu_seconds: int = 120            # RLIMIT_CPU, per process
+    memory_bytes: int = 4 << 30       # RLIMIT_AS: a numpy+matplotlib child peaks at 0.27 GiB, an
+                                      # ipykernel using them at 0.9 GiB; the rest is for data
     file_bytes: int = 64 << 20        # RLIMIT_FSIZE
-    processes: int = 256              # RLIMIT_NPROC (per user; see README)
+    processes: int = 256              # RLIMIT_NPROC: tasks (threads too) of the sandbox uid
     output_bytes: int = 1 << 20       # captured stdout/stderr kept per test
 
 
@@ -36,44 +60,97 @@ class Launch:
     argv: list[str]
     env: dict[str, str]
     cwd: str
+    level: str = "none"
+    uid: int | None = None            # the uid the student code runs as (None: the grader's)
 
     def preexec(self, limits: Limits):
         """Returns the function run in the child between fork and exec."""
+        drop_to = self.uid if self.level == "unprivileged-user" else None
+        rlimits = [(resource.RLIMIT_CPU, limits.cpu_seconds),
+                   (resource.RLIMIT_AS, limits.memory_bytes),
+                   (resource.RLIMIT_FSIZE, limits.file_bytes),
+                   (resource.RLIMIT_CORE, 0)]
+        if self.uid is not None:  # for the grader's own uid it would count all its processes
+            rlimits.append((resource.RLIMIT_NPROC, limits.processes))
 
         def apply_limits():
-            os.setsid()  # own session and process group: stop() kills them all
-            for which, value in (
-                (resource.RLIMIT_CPU, limits.cpu_seconds),
-                (resource.RLIMIT_AS, limits.memory_bytes),
-                (resource.RLIMIT_FSIZE, limits.file_bytes),
-                (resource.RLIMIT_CORE, 0),
-            ):
+            if os.getsid(0) != os.getpid():  # jupyter's start_new_session may have done it
+                os.setsid()  # own session and process group: stop() kills them all
+            for which, value in rlimits:
+                hard = resource.getrlimit(which)[1]  # no CAP_SYS_RESOURCE in containers
+                value = value if hard == resource.RLIM_INFINITY else min(value, hard)
                 resource.setrlimit(which, (value, value))
+            if drop_to is not None:
+                os.setgroups([])
+                os.setgid(drop_to)
+                os.setuid(drop_to)
+                # Die with the grader; set after setuid, which clears it.
+                _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
         return apply_limits
 
 
+@functools.cache
 def isolation_level() -> str:
+    """The strongest level that works here, found once by starting a real sandboxed Python."""
+    for level in ("bubblewrap", "unprivileged-user"):
+        if _works(level):
+            return level
     return "none"
 
 
 def isolation_warning(level: str) -> str | None:
     if level == "none":
-        return ("WARNING: student code runs without a sandbox (bubblewrap unavailable, not root): "
-                "it runs as the grader's user and could read files that user can read.")
+        return ("WARNING: student code runs without a sandbox (bubblewrap unavailable, not root "
+                f"or uid {DEFAULT_UID} cannot run {sys.executable}): it runs as the grader's user "
+                "and could read the solutions, write the reports and reach the network.")
+    if level == "unprivileged-user":
+        return (f"note: bubblewrap unavailable: student code runs as uid {DEFAULT_UID}+ and can "
+                "read world-readable files and reach the network (secrets are protected).")
     return None
 
 
-def command(argv: list[str], *, workspace: Path, scratch: Path) -> Launch:
+def protect_secrets(paths) -> None:
+    """Make `paths` (the repo's solutions/, grader/rubric.toml, the reports folder, other
+    submissions) unreadable to the sandbox uid: chmod go-rwx on each path itself, which also
+    closes everything below a folder. Needed at "unprivileged-user"; harmless elsewhere.
+
+    What stays readable to the student there: every other world-readable file, e.g. the
+    grader's code and tests, the assignment stubs, /etc, and the workspace and scratch
+    (which must therefore not lie below a protected folder)."""
+    for path in map(Path, paths):
+        if path.exists() and not path.is_symlink():
+            os.chmod(path, path.stat().st_mode & 0o7700)
+
+
+def command(argv: list[str], *, workspace: Path, scratch: Path, cwd: Path | None = None,
+            readonly_paths=(), uid: int = DEFAULT_UID, level: str | None = None) -> Launch:
     """Wrap `argv` (a student process command line) for the isolation level in use.
 
     `workspace` is the read-only folder holding the student's package and notebooks;
-    `scratch` is the only folder the process may write to (its HOME and TMPDIR).
+    `scratch` is the only folder the process may write to (its HOME and TMPDIR); `cwd`
+    (default: workspace) must lie in one of them; `readonly_paths` are extra files or folders
+    the process needs (e.g. the hidden-test harness; never the whole grader/, which holds the
+    rubric). As root this also prepares the folders for `uid`: scratch is chowned to it, the
+    workspace made world-readable (symlinks are never followed: a submission may plant them).
+    At "unprivileged-user" every ancestor of both folders must be searchable by others
+    (create their root with mode 0o711); a ValueError says which is not.
     """
+    level = level or isolation_level()
+    workspace, scratch = Path(os.path.realpath(workspace)), Path(os.path.realpath(scratch))
+    cwd = Path(os.path.realpath(cwd or workspace))
+    readonly_paths = [Path(os.path.realpath(p)) for p in readonly_paths]
+    if not any(cwd == p or p in cwd.parents for p in (workspace, scratch, *readonly_paths)):
+        raise ValueError(f"cwd {cwd} is neither in the workspace nor in scratch")
+    drop = level != "none" and os.geteuid() == 0
+    if drop:
+        _prepare(workspace, scratch, uid, check_ancestors=level == "unprivileged-user")
     env = {
         "PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin",
         "HOME": str(scratch),
         "TMPDIR": str(scratch),
+        "USER": "student",
+        "LOGNAME": "student",
         "LANG": "C.UTF-8",
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONHASHSEED": "0",
@@ -82,29 +159,253 @@ def command(argv: list[str], *, workspace: Path, scratch: Path) -> Launch:
         "OMP_NUM_THREADS": "1",
         "OPENBLAS_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
+        "MALLOC_ARENA_MAX": "2",  # glibc reserves 64 MiB of address space per thread otherwise
     }
-    return Launch(argv=list(argv), env=env, cwd=str(workspace))
+    if level == "bubblewrap":
+        argv = _bwrap(workspace, scratch, cwd, readonly_paths, uid if drop else None) + list(argv)
+    return Launch(argv=list(argv), env=env, cwd=str(cwd), level=level,
+                  uid=uid if drop else None)
 
 
 def start(argv: list[str], *, workspace: Path, scratch: Path, limits: Limits,
-          **popen_kwargs) -> subprocess.Popen:
+          cwd: Path | None = None, readonly_paths=(), uid: int = DEFAULT_UID,
+          level: str | None = None, **popen_kwargs) -> subprocess.Popen:
     """Start a student process with limits; popen_kwargs go to subprocess.Popen
     (stdin/stdout/stderr/pass_fds)."""
-    launch = command(argv, workspace=workspace, scratch=scratch)
-    return subprocess.Popen(launch.argv, env=launch.env, cwd=launch.cwd,
+    launch = command(argv, workspace=workspace, scratch=scratch, cwd=cwd,
+                     readonly_paths=readonly_paths, uid=uid, level=level)
+    proc = subprocess.Popen(launch.argv, env=launch.env, cwd=launch.cwd,
                             preexec_fn=launch.preexec(limits), **popen_kwargs)
+    proc.sandbox_launch = launch  # for stop()
+    return proc
 
 
 def stop(proc: subprocess.Popen, grace: float = 0.2) -> None:
-    """Kill the process and every process in its session/process group."""
+    """Kill the process and every process it started; return once they are gone.
+
+    Descendants (in bubblewrap: the PID namespace's init and everything inside, reparented
+    daemons included) are killed one by one besides the session/process group; at
+    "unprivileged-user" a daemon that left the tree is found by its uid."""
+    tree = _descendants(proc.pid)
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
-    try:
-        proc.kill()
-    except ProcessLookupError:
-        pass
+    for pid in [proc.pid, *tree]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    launch = getattr(proc, "sandbox_launch", None)
+    if launch is not None and launch.level == "unprivileged-user" and launch.uid is not None:
+        kill_uid(launch.uid)
     deadline = time.monotonic() + grace + 5
-    while proc.poll() is None and time.monotonic() < deadline:
+    while time.monotonic() < deadline and (proc.poll() is None or any(map(_alive, tree))):
         time.sleep(0.01)
+
+
+def kill_uid(uid: int, attempts: int = 20) -> None:
+    """SIGKILL every process of `uid` (never the grader's own). kill(-1) from a child that
+    became `uid` reaches exactly that uid's processes; repeated while a fork bomb refills."""
+    if uid == os.geteuid() or os.geteuid() != 0:
+        return
+    for _ in range(attempts):
+        if not _pids_of(uid):
+            return
+        pid = os.fork()
+        if pid == 0:  # only system calls here: the grader may have threads
+            try:
+                os.setgroups([])
+                os.setgid(uid)
+                os.setuid(uid)
+                os.kill(-1, signal.SIGKILL)
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        time.sleep(0.01)
+
+
+def kernel_manager(*, workspace: Path, scratch: Path, limits: Limits = Limits(),
+                   cwd: Path | None = None, readonly_paths=(), uid: int = DEFAULT_UID,
+                   level: str | None = None):
+    """A jupyter_client KernelManager whose ipykernel runs in the sandbox.
+
+    The kernel talks over ipc (Unix sockets in scratch): TCP loopback inside the sandbox's
+    network namespace cannot reach the grader's. The connection file is scratch/kernel.json,
+    handed to `uid`. The notebook's kernelspec is ignored: it is always this Python's
+    ipykernel. Usage (nbclient: `NotebookClient(nb, km=km).execute()` instead of the client):
+
+        km = sandbox.kernel_manager(workspace=ws, scratch=scratch, limits=limits)
+        km.start_kernel()
+        kc = km.blocking_client()
+        kc.start_channels()
+        kc.wait_for_ready(timeout=60)
+        kc.execute_interactive("1+1", timeout=30)
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)   # also kills whatever the kernel started
+    """
+    return _kernel_manager_class()(
+        transport="ipc", ip=str(Path(scratch) / "kernel-ipc"),
+        connection_file=str(Path(scratch) / "kernel.json"),
+        sandbox_options=dict(workspace=workspace, scratch=scratch, cwd=cwd,
+                             readonly_paths=readonly_paths, uid=uid, level=level),
+        sandbox_limits=limits)
+
+
+@functools.cache
+def _kernel_manager_class():
+    from jupyter_client import KernelManager  # the hidden-test children never need it
+    from traitlets import Any
+
+    class SandboxedKernelManager(KernelManager):
+        sandbox_options = Any()
+        sandbox_limits = Any()
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            cwd = kw.pop("cwd", None) or self.sandbox_options["cwd"]
+            launch = command([sys.executable, "-m", "ipykernel_launcher", "-f",
+                              self.connection_file], **{**self.sandbox_options, "cwd": cwd})
+            if launch.uid is not None:
+                os.chown(self.connection_file, launch.uid, launch.uid)
+            self._sandbox_launch = launch
+            kw.update(env=launch.env, cwd=launch.cwd, preexec_fn=launch.preexec(self.sandbox_limits),
+                      independent=True)  # no JPY_PARENT_PID: inside, the parent is pid 1
+            kw.setdefault("stdout", subprocess.DEVNULL)
+            kw.setdefault("stderr", subprocess.DEVNULL)
+            await super()._async_launch_kernel(launch.argv, **kw)
+
+        async def _async_cleanup_resources(self, restart=False):
+            launch = getattr(self, "_sandbox_launch", None)
+            if launch is not None and launch.level == "unprivileged-user" and launch.uid is not None:
+                kill_uid(launch.uid)  # daemons that left the kernel's process group
+            await super()._async_cleanup_resources(restart=restart)
+
+    return SandboxedKernelManager
+
+
+def _bwrap(workspace: Path, scratch: Path, cwd: Path, readonly_paths, uid: int | None) -> list[str]:
+    args = [shutil.which("bwrap") or "bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc",
+            "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox",
+            "--die-with-parent", "--new-session",  # setsid: no TIOCSTI into the grader's tty
+            "--ro-bind", "/usr", "/usr"]
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(top):  # merged /usr: keep the links
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    for path in _ETC:
+        args += ["--ro-bind-try", path, path]
+    args += ["--proc", "/proc", "--dev", "/dev",
+             "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
+    made: set[str] = set()
+
+    def bind(flag: str, path) -> None:
+        path = os.path.realpath(path)
+        # bwrap would create missing parents with the host's mode (0700 for /root, mkdtemp):
+        # create them 0755 so that the unprivileged student can walk to the bound folder.
+        for parent in reversed(Path(path).parents[:-1]):
+            if str(parent) not in made:
+                made.add(str(parent))
+                args.extend(["--perms", "0755", "--dir", str(parent)])
+        args.extend([flag, path, path])
+
+    python = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix)}
+    for path in sorted(p for p in python if not p.startswith("/usr/")):
+        bind("--ro-bind", path)
+    bind("--ro-bind", workspace)
+    for path in readonly_paths:
+        bind("--ro-bind", path)
+    bind("--bind", scratch)
+    args += ["--chdir", str(cwd)]
+    if uid is None:  # not root: bwrap needs a user namespace, and cannot switch uid outside it
+        return args + ["--unshare-user", "--"]
+    return args + ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--",
+                   shutil.which("setpriv") or "/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}",
+                   "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--"]
+
+
+def _prepare(workspace: Path, scratch: Path, uid: int, check_ancestors: bool) -> None:
+    for root, dirs, files in os.walk(scratch):  # os.walk does not enter symlinked folders
+        for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
+            os.chown(name, uid, uid, follow_symlinks=False)
+    for root, dirs, files in os.walk(workspace):
+        for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
+            st = os.lstat(name)
+            if not os.path.islink(name):  # chmod would follow it to, say, a solution file
+                extra = 0o055 if os.path.isdir(name) or st.st_mode & 0o100 else 0o044
+                if st.st_mode & extra != extra:
+                    os.chmod(name, st.st_mode | extra)
+    if check_ancestors:
+        for folder in (workspace, scratch):
+            for parent in folder.parents:
+                if not parent.stat().st_mode & 0o001:
+                    raise ValueError(f"{folder} is out of reach of uid {uid}: {parent} is not "
+                                     "searchable by others (chmod o+x, or make the folders "
+                                     "below a 0o711 directory)")
+
+
+def _works(level: str) -> bool:
+    if level == "bubblewrap" and not shutil.which("bwrap"):
+        return False
+    if level == "unprivileged-user" and os.geteuid() != 0:
+        return False
+    with tempfile.TemporaryDirectory() as root:
+        os.chmod(root, 0o711)
+        workspace, scratch = Path(root, "workspace"), Path(root, "scratch")
+        workspace.mkdir()
+        scratch.mkdir()
+        probe = "import os; os.listdir('.'); open(os.path.join(os.environ['HOME'], 'p'), 'w')"
+        try:
+            proc = start([sys.executable, "-c", probe], workspace=workspace, scratch=scratch,
+                         limits=Limits(), level=level, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+        except (OSError, ValueError, subprocess.SubprocessError):
+            return False
+        try:
+            return proc.wait(timeout=60) == 0
+        except subprocess.TimeoutExpired:
+            return False
+        finally:
+            stop(proc)
+
+
+def _ppid(pid: str) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            children.setdefault(_ppid(entry), []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie runs no code
+    except (OSError, IndexError):
+        return False
+
+
+def _pids_of(uid: int) -> list[int]:
+    pids = []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:  # the real uid: /proc/PID's owner is root for a non-dumpable process
+            with open(f"/proc/{entry}/status") as f:
+                real = next(line for line in f if line.startswith("Uid:")).split()[1]
+        except (OSError, StopIteration):
+            continue
+        if int(real) == uid and _alive(int(entry)):
+            pids.append(int(entry))
+    return pids

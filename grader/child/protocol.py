@@ -1,0 +1,227 @@
+"""The wire format between the grader and the hidden-test child (stdlib + NumPy only).
+
+A message is a JSON header plus an uncompressed .npz blob holding its arrays. Values are
+trees of dict (str keys) / list / tuple / None / bool / int / float / str; arrays and NumPy
+scalars travel in the blob and are replaced in the header by markers:
+
+    {"__nd__": "a0"}                    an array (key in the blob)
+    {"__nd__": "a1", "scalar": true}    a NumPy scalar (sent as a 0-d array)
+    {"__float__": "nan" | "inf" | "-inf"}   a non-finite Python float
+    {"__tuple__": [...]}                a tuple
+    {"__dict__": {...}}                 a dict whose keys collide with a marker
+    {"__unsupported__": "<type name>"}  anything else (objects, object arrays, generators):
+                                        described, never pickled
+
+Frames on a byte stream: 8-byte big-endian payload length, then the payload (4-byte
+big-endian header length, the UTF-8 JSON header, the npz blob). Readers refuse any frame
+larger than MAX_FRAME before reading it, and decoding never unpickles.
+"""
+import io
+import json
+import math
+import os
+import struct
+import zipfile
+
+import numpy as np
+
+MAX_FRAME = 256 << 20          # bytes per message, checked by the reader and the writer
+MAX_DEPTH = 64                 # nesting of lists/dicts in a value
+MARKERS = ("__nd__", "__float__", "__tuple__", "__dict__", "__unsupported__")
+ARRAY_KINDS = "biufcUS"        # bool, ints, floats, complex, str, bytes: no objects, no voids
+_LENGTH = struct.Struct(">Q")
+_HEADER = struct.Struct(">I")
+
+
+class ProtocolError(Exception):
+    """A frame that is malformed, truncated, too large or not decodable."""
+
+
+class EndOfStream(ProtocolError):
+    """The other side closed the stream before a complete frame arrived."""
+
+
+# --------------------------------------------------------------------------- values
+
+
+def encode(value):
+    """Return the payload bytes (header length, JSON header, npz blob) for `value`."""
+    arrays, memo = {}, {}
+    tree = _to_tree(value, arrays, memo, 0)
+    header = json.dumps(tree, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    blob = b""
+    if arrays:
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        blob = buffer.getvalue()
+    return _HEADER.pack(len(header)) + header + blob
+
+
+def _to_tree(value, arrays, memo, depth):
+    if depth > MAX_DEPTH:
+        return {"__unsupported__": "a value nested more than %d levels deep" % MAX_DEPTH}
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, np.generic):           # before float: np.float64 is a float
+        return _array_marker(np.asarray(value), arrays, memo, scalar=True)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return float(value)
+        return {"__float__": "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")}
+    if isinstance(value, complex):
+        return _array_marker(np.asarray(value), arrays, memo, scalar=True)
+    if isinstance(value, np.ndarray):
+        return _array_marker(value, arrays, memo, scalar=False)
+    if isinstance(value, (list, tuple)):
+        items = [_to_tree(item, arrays, memo, depth + 1) for item in value]
+        return items if isinstance(value, list) else {"__tuple__": items}
+    if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            return {"__unsupported__": "dict with non-string keys"}
+        items = {key: _to_tree(item, arrays, memo, depth + 1) for key, item in value.items()}
+        return {"__dict__": items} if any(key in MARKERS for key in items) else items
+    return {"__unsupported__": _type_name(value)}
+
+
+def _array_marker(array, arrays, memo, scalar):
+    if array.dtype.kind not in ARRAY_KINDS or array.dtype.hasobject:
+        return {"__unsupported__": "array of dtype %s" % array.dtype}
+    seen = memo.get(id(array))                  # the same array object is sent once
+    if seen is None or seen[1] is not array:
+        seen = ("a%d" % len(arrays), array)      # keeping the array keeps its id unique
+        memo[id(array)] = seen
+        arrays[seen[0]] = np.asarray(array)      # subclasses (np.matrix, memmap) as plain arrays
+    marker = {"__nd__": seen[0]}
+    if scalar:
+        marker["scalar"] = True
+    return marker
+
+
+def _type_name(value):
+    kind = type(value)
+    module = getattr(kind, "__module__", "") or ""
+    name = getattr(kind, "__qualname__", kind.__name__)
+    return name if module in ("builtins", "") else "%s.%s" % (module, name)
+
+
+def decode(payload):
+    """Inverse of encode(); raises ProtocolError for anything malformed."""
+    try:
+        (header_length,) = _HEADER.unpack_from(payload, 0)
+        start = _HEADER.size
+        if start + header_length > len(payload):
+            raise ProtocolError("header length beyond the payload")
+        tree = json.loads(bytes(payload[start:start + header_length]).decode("utf-8"))
+        blob = bytes(payload[start + header_length:])
+        arrays = _load_arrays(blob)
+        return _from_tree(tree, arrays, 0)
+    except ProtocolError:
+        raise
+    except Exception as exc:  # json, zip, npy, recursion: the sender is not trusted
+        raise ProtocolError("undecodable message: %s: %s" % (type(exc).__name__, exc)) from None
+
+
+def _load_arrays(blob):
+    if not blob:
+        return {}
+    with zipfile.ZipFile(io.BytesIO(blob)) as archive:
+        # The frame size bounds the compressed size only: refuse archives that inflate.
+        if sum(info.file_size for info in archive.infolist()) > MAX_FRAME:
+            raise ProtocolError("arrays larger than %d bytes" % MAX_FRAME)
+    with np.load(io.BytesIO(blob), allow_pickle=False) as npz:
+        arrays = {key: npz[key] for key in npz.files}
+    if not all(isinstance(array, np.ndarray) for array in arrays.values()):
+        raise ProtocolError("a blob member is not an .npy array")
+    return arrays
+
+
+def _from_tree(tree, arrays, depth):
+    if depth > MAX_DEPTH + 2:
+        raise ProtocolError("value nested too deeply")
+    if tree is None or isinstance(tree, (bool, int, float, str)):
+        return tree
+    if isinstance(tree, list):
+        return [_from_tree(item, arrays, depth + 1) for item in tree]
+    if not isinstance(tree, dict):
+        raise ProtocolError("unexpected JSON value %r" % type(tree).__name__)
+    if "__nd__" in tree:
+        array = arrays.get(tree["__nd__"])
+        if array is None:
+            raise ProtocolError("missing array %r" % tree["__nd__"])
+        return array[()] if tree.get("scalar") else array
+    if "__float__" in tree:
+        return float(tree["__float__"])
+    if "__tuple__" in tree:
+        return tuple(_from_tree(item, arrays, depth + 1) for item in tree["__tuple__"])
+    if "__unsupported__" in tree:
+        return Unsupported(str(tree["__unsupported__"]))
+    if "__dict__" in tree:
+        tree = tree["__dict__"]
+        if not isinstance(tree, dict):
+            raise ProtocolError("malformed __dict__")
+    return {key: _from_tree(item, arrays, depth + 1) for key, item in tree.items()}
+
+
+class Unsupported:
+    """Stands for a value the student returned that cannot travel (never unpickled)."""
+
+    __slots__ = ("type_name",)
+
+    def __init__(self, type_name):
+        self.type_name = type_name
+
+    def __repr__(self):
+        return "<unsupported %s>" % self.type_name
+
+    def __eq__(self, other):
+        return isinstance(other, Unsupported) and other.type_name == self.type_name
+
+    __hash__ = None
+
+
+# --------------------------------------------------------------------------- frames
+
+
+def frame(payload):
+    """The bytes to write for one message payload."""
+    if len(payload) > MAX_FRAME:
+        raise ProtocolError("message of %d bytes exceeds the %d-byte limit" % (len(payload), MAX_FRAME))
+    return _LENGTH.pack(len(payload)) + payload
+
+
+def check_length(prefix):
+    """Payload length announced by an 8-byte prefix; refuses oversized frames."""
+    (length,) = _LENGTH.unpack(prefix)
+    if length > MAX_FRAME:
+        raise ProtocolError("frame of %d bytes announced, the limit is %d" % (length, MAX_FRAME))
+    return length
+
+
+LENGTH_BYTES = _LENGTH.size
+
+
+def read_exact_blocking(fd, count):
+    """Read exactly `count` bytes from a blocking file descriptor (the child's side)."""
+    chunks, remaining = [], count
+    while remaining:
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            raise EndOfStream("stream closed with %d bytes missing" % remaining)
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_message_blocking(fd):
+    """Read and decode one framed message from a blocking file descriptor."""
+    length = check_length(read_exact_blocking(fd, LENGTH_BYTES))
+    return decode(read_exact_blocking(fd, length))
+
+
+def write_all_blocking(fd, data):
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]

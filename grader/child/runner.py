@@ -1,0 +1,326 @@
+"""The hidden-test child: imports the student's modules and answers the grader's requests.
+
+    python runner.py <workspace> <fd_in> <fd_out> [<import_timeout_seconds>]
+
+Runs inside the student's process (stdlib + NumPy only; never the `grader` package).
+Requests arrive on fd_in and replies leave on fd_out, dedicated pipes, so whatever the
+student prints goes to stdout/stderr (files kept by the grader) and cannot corrupt the
+protocol. The reference solutions never enter this process: it only runs the student's
+functions on the inputs it is sent and returns their answers.
+
+Replies are {"ok": True, "result": ...} or {"ok": False, "error": {type, message,
+traceback, where}}. Operations (see OPS): ping, call, forward_backward, call_many, model,
+optimizer. Every argument is a fresh copy, so a function that overwrites its inputs is
+judged on its answer alone.
+"""
+import importlib
+import os
+import signal
+import sys
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+import numpy as np  # noqa: E402
+
+import protocol  # noqa: E402
+
+MODULES = ("layers", "fc_net", "optim")
+MAX_MESSAGE = 2000          # characters of an exception message sent back
+TRACEBACK_LINES = 12        # lines of a traceback sent back
+FRESH_DEPTH = 64
+
+
+class StudentError(Exception):
+    """The student's code raised (or returned something unusable) while doing `where`."""
+
+    def __init__(self, info):
+        super().__init__(info.get("message", ""))
+        self.info = info
+
+
+class ImportTimeout(BaseException):
+    """Raised by SIGALRM when a module takes too long to import."""
+
+
+class Child:
+    def __init__(self, workspace, import_timeout):
+        self.workspace = os.path.abspath(workspace)
+        self.import_timeout = import_timeout
+        self.modules = {}
+        self.import_errors = {}
+
+    # ------------------------------------------------------------------ start-up
+
+    def import_student_modules(self):
+        sys.path.insert(0, self.workspace)
+        if self.import_timeout > 0:
+            signal.signal(signal.SIGALRM, _raise_import_timeout)
+        for name in MODULES:
+            try:
+                try:
+                    if self.import_timeout > 0:
+                        signal.setitimer(signal.ITIMER_REAL, self.import_timeout)
+                    module = importlib.import_module("assignment." + name)
+                finally:
+                    if self.import_timeout > 0:
+                        signal.setitimer(signal.ITIMER_REAL, 0)
+            except ImportTimeout:
+                self.import_errors[name] = (
+                    "importing assignment/%s.py took longer than %g s (an infinite loop or a long "
+                    "computation at module level?)" % (name, self.import_timeout))
+            except BaseException as exc:  # SyntaxError, SystemExit, anything at import time
+                self.import_errors[name] = self.format_exception(exc)
+            else:
+                self.modules[name] = module
+        if self.import_timeout > 0:
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+    def hello(self):
+        return {"hello": True, "pid": os.getpid(), "imported": sorted(self.modules),
+                "import_errors": self.import_errors, "numpy": np.__version__,
+                "python": sys.version.split()[0]}
+
+    # ------------------------------------------------------------------ helpers
+
+    def format_exception(self, exc):
+        """The exception line and the student's own frames (file paths workspace-relative)."""
+        frames = [frame for frame in traceback.extract_tb(exc.__traceback__)
+                  if os.path.abspath(frame.filename).startswith(self.workspace + os.sep)]
+        lines = traceback.format_list(frames) + traceback.format_exception_only(type(exc), exc)
+        text = "".join(lines).replace(self.workspace + os.sep, "")
+        return "\n".join(text.rstrip().splitlines()[-TRACEBACK_LINES:])
+
+    def describe(self, exc, where):
+        try:
+            message = str(exc)
+        except BaseException:
+            message = "<the exception could not be printed>"
+        if isinstance(exc, SystemExit):
+            message = "your code called sys.exit(%s)" % message
+        try:
+            tail = self.format_exception(exc)
+        except BaseException:
+            tail = ""
+        return {"type": type(exc).__name__, "message": message[:MAX_MESSAGE],
+                "traceback": tail, "where": where}
+
+    def function(self, module, name):
+        if module not in MODULES:
+            raise ValueError("unknown module %r" % module)
+        if module not in self.modules:
+            raise StudentError({
+                "type": "ModuleNotImported", "where": "import",
+                "message": "assignment/%s.py could not be imported" % module,
+                "traceback": self.import_errors.get(module, "")})
+        function = getattr(self.modules[module], name, None)
+        if not callable(function):
+            raise StudentError({
+                "type": "MissingFunction", "where": "import", "traceback": "",
+                "message": "assignment/%s.py has no function %s" % (module, name)})
+        return function
+
+    def run(self, where, function, *args, **kwargs):
+        """Call student code; anything it raises (even SystemExit) becomes a StudentError."""
+        try:
+            return function(*args, **kwargs)
+        except BaseException as exc:
+            raise StudentError(self.describe(exc, where)) from None
+
+    # ------------------------------------------------------------------ operations
+
+    def op_ping(self, request):
+        return {"pong": True}
+
+    def op_call(self, request):
+        """{module, function, args, kwargs, pick} -> {result, args_after, kwargs_after}.
+        The dict arguments (bn_param, ...) come back as the function left them."""
+        function = self.function(request["module"], request["function"])
+        args, kwargs = fresh(request.get("args") or []), fresh(request.get("kwargs") or {})
+        result = self.run(request["function"], function, *args, **kwargs)
+        return {"result": pick(result, request.get("pick"), request["function"]),
+                "args_after": [fresh(a) if isinstance(a, dict) else None for a in args],
+                "kwargs_after": {k: fresh(v) for k, v in kwargs.items() if isinstance(v, dict)}}
+
+    def op_forward_backward(self, request):
+        """{module, forward, backward, args, kwargs, dout} -> {forward: out, backward: result,
+        args_after}. The cache goes from forward to backward and never leaves this process."""
+        forward = self.function(request["module"], request["forward"])
+        backward = self.function(request["module"], request["backward"])
+        args, kwargs = fresh(request.get("args") or []), fresh(request.get("kwargs") or {})
+        result = self.run(request["forward"], forward, *args, **kwargs)
+        if not isinstance(result, (tuple, list)) or len(result) < 2:
+            raise StudentError(bad_return(request["forward"], result, "a tuple (out, cache)"))
+        out = fresh(result[0])    # a snapshot: the backward may write into what the cache holds
+        gradients = self.run(request["backward"], backward, fresh(request["dout"]), result[1])
+        return {"forward": out, "backward": gradients,
+                "args_after": [fresh(a) if isinstance(a, dict) else None for a in args]}
+
+    def op_call_many(self, request):
+        """{module, function, calls: [{args, kwargs}], pick} -> {results: [...]}: one function
+        on many argument sets (the grader's numerical gradients of the student's forward)."""
+        function = self.function(request["module"], request["function"])
+        calls = request["calls"]
+        results = []
+        for index, call in enumerate(calls):
+            where = "%s (call %d of %d)" % (request["function"], index + 1, len(calls))
+            result = self.run(where, function, *fresh(call.get("args") or []),
+                              **fresh(call.get("kwargs") or {}))
+            results.append(pick(result, request.get("pick"), request["function"]))
+        return {"results": results}
+
+    def op_model(self, request):
+        """{init: FullyConnectedNet kwargs (dtype by name), return_init, runs: [{params, X, y,
+        loss_only}]} -> {init_params, runs: [{loss, grads} | {scores}, + bn_params]}.
+        Runs share one model, so batchnorm running averages carry from run to run."""
+        network = self.function("fc_net", "FullyConnectedNet")
+        init = fresh(request.get("init") or {})
+        if "dtype" in init:
+            init["dtype"] = np.dtype(init["dtype"]).type
+        model = self.run("FullyConnectedNet(...)", network, **init)
+        reply = {"runs": []}
+        if request.get("return_init"):
+            reply["init_params"] = fresh(getattr(model, "params", None))
+        for index, run in enumerate(request.get("runs") or []):
+            where = "FullyConnectedNet.loss (call %d)" % (index + 1)
+            if run.get("params") is not None:
+                set_params(model, fresh(run["params"]), init.get("dtype", np.float32))
+            X, y = fresh(run["X"]), fresh(run.get("y"))
+            if y is None:
+                entry = {"scores": fresh(self.run(where, model.loss, X))}
+            else:
+                result = self.run(where, model.loss, X, y)
+                if not isinstance(result, (tuple, list)) or len(result) != 2:
+                    raise StudentError(bad_return("FullyConnectedNet.loss", result, "(loss, grads)"))
+                entry = {"loss": fresh(result[0])}
+                if not run.get("loss_only"):
+                    entry["grads"] = fresh(result[1])
+            if run.get("bn_params"):
+                entry["bn_params"] = fresh(getattr(model, "bn_params", None))
+            reply["runs"].append(entry)
+        return reply
+
+    def op_optimizer(self, request):
+        """{rule, w, dws: [...], config} -> {steps: [{next_w, config}]}: the update rule run
+        step after step, each step given the config the previous one returned."""
+        rule = self.function("optim", request["rule"])
+        w, config = request["w"], fresh(request.get("config"))
+        steps = []
+        for index, dw in enumerate(request["dws"]):
+            where = "%s (step %d)" % (request["rule"], index + 1)
+            result = self.run(where, rule, fresh(w), fresh(dw), config)
+            if not isinstance(result, (tuple, list)) or len(result) != 2:
+                raise StudentError(bad_return(request["rule"], result, "(next_w, config)"))
+            w, config = result
+            steps.append({"next_w": fresh(w), "config": fresh(config)})
+            if not isinstance(w, np.ndarray):
+                break              # the next step would only fail on what is already wrong
+        return {"steps": steps}
+
+    # ------------------------------------------------------------------ loop
+
+    def serve(self, fd_in, fd_out):
+        send(fd_out, self.hello())
+        while True:
+            try:
+                request = protocol.read_message_blocking(fd_in)
+            except protocol.EndOfStream:
+                return 0
+            try:
+                handler = getattr(self, "op_" + str(request.get("op")), None)
+                if handler is None:
+                    raise ValueError("unknown operation %r" % request.get("op"))
+                reply = {"ok": True, "result": handler(request)}
+            except StudentError as exc:
+                reply = {"ok": False, "error": exc.info}
+            except BaseException as exc:   # a malformed request: report, keep serving
+                reply = {"ok": False, "error": {
+                    "type": "RunnerError", "where": "runner", "traceback": "",
+                    "message": "%s: %s" % (type(exc).__name__, exc)}}
+            flush_student_output()
+            send(fd_out, reply)
+
+
+def _raise_import_timeout(signum, frame):
+    raise ImportTimeout()
+
+
+def fresh(value, depth=0):
+    """A deep copy of the arrays, dicts, lists and tuples in `value` (other objects as-is)."""
+    if depth > FRESH_DEPTH:
+        return value
+    if isinstance(value, np.ndarray):
+        return np.array(value, copy=True)
+    if isinstance(value, dict):
+        return {key: fresh(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, list):
+        return [fresh(item, depth + 1) for item in value]
+    if isinstance(value, tuple):
+        return tuple(fresh(item, depth + 1) for item in value)
+    return value
+
+
+def pick(result, index, function):
+    """result[index] for functions returning (out, cache); the whole result for index None."""
+    if index is None:
+        return result
+    if not isinstance(result, (tuple, list)) or len(result) <= index:
+        raise StudentError(bad_return(function, result, "a tuple of at least %d values" % (index + 1)))
+    return result[index]
+
+
+def bad_return(function, result, expected):
+    kind = type(result).__name__
+    if isinstance(result, (tuple, list)):
+        kind = "a %s of %d values" % (kind, len(result))
+    return {"type": "BadReturnValue", "where": function, "traceback": "",
+            "message": "%s returned %s; expected %s" % (function, kind, expected)}
+
+
+def set_params(model, params, default_dtype):
+    """Replace the model's parameters by the grader's, cast to the model's dtype."""
+    try:
+        dtype = np.dtype(getattr(model, "dtype", default_dtype))
+    except TypeError:
+        dtype = np.dtype(default_dtype)
+    params = {key: np.asarray(value).astype(dtype) for key, value in params.items()}
+    if isinstance(getattr(model, "params", None), dict):
+        model.params.clear()
+        model.params.update(params)
+    else:
+        model.params = params
+
+
+def flush_student_output():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+
+
+def send(fd, reply):
+    try:
+        payload = protocol.encode(reply)
+        data = protocol.frame(payload)
+    except BaseException as exc:   # too large, or a value that would not encode
+        payload = protocol.encode({"ok": False, "error": {
+            "type": "UnsendableResult", "where": "runner", "traceback": "",
+            "message": "the answer could not be sent back: %s" % exc}})
+        data = protocol.frame(payload)
+    protocol.write_all_blocking(fd, data)
+
+
+def main(argv):
+    workspace, fd_in, fd_out = argv[1], int(argv[2]), int(argv[3])
+    import_timeout = float(argv[4]) if len(argv) > 4 else 0.0
+    for fd in (fd_in, fd_out):
+        os.set_inheritable(fd, False)   # processes the student starts do not get the pipes
+    child = Child(workspace, import_timeout)
+    child.import_student_modules()
+    return child.serve(fd_in, fd_out)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,591 @@
+"""Pipeline stage "run notebooks": execute a student's notebook headless and turn what happened
+into test results.
+
+`run_notebook()` is a thin wrapper around nbclient. The kernel is an ordinary ipykernel started
+through `grader.sandbox` (limits, clean environment, own process group, and whatever isolation
+sandbox.py provides) and reached over IPC sockets in the scratch folder, never TCP, so it works in a
+network namespace. Whatever happens in the notebook (an exception, an endless loop, `os._exit`, a
+50 MB print), the run ends with the kernel's process group killed, the executed notebook written to
+`path_out`, and a `NotebookRun` describing it; `notebook_tests()` renders that as `TestResult`s.
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import dataclasses
+import inspect
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+import nbformat
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+from grader import sandbox
+from grader.results import TestResult
+
+STREAM_KEEP_CHARS = 10_000      # per stream (stdout/stderr) per cell: first and last this many
+TEXT_KEEP_CHARS = 20_000        # a rich text value (text/plain, text/html, ...) longer is cut
+IMAGE_KEEP_CHARS = 2_000_000    # a base64 image longer than this is dropped
+RICH_OUTPUTS_PER_CELL = 50      # display_data / execute_result outputs kept per cell
+RICH_BUDGET_CHARS = 20_000_000  # rich output kept per notebook, all cells together
+KERNEL_STARTUP_SECONDS = 60     # not counted against the notebook's own time limit
+SAFETY_NET_SECONDS = 30         # slack for the outer watchdog over the notebook's deadline
+SOCKET_PATH_MAX = 100           # AF_UNIX paths are limited to 107 bytes on Linux
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+class CellError(NamedTuple):
+    """What went wrong in one cell. `index` is 0-based in the notebook; reports say index + 1."""
+
+    index: int
+    execution_count: int | None
+    ename: str                   # exception class, or "TimeoutError" / "DeadKernelError"
+    evalue: str
+    traceback: str               # the last lines of the traceback, colour codes removed
+    source: str = ""             # the cell's first line, to find it
+    kind: str = "exception"      # "exception", "timeout" or "kernel died"
+
+
+@dataclass
+class NotebookRun:
+    notebook: str                          # file name, e.g. "BatchNormalization.ipynb"
+    ran_to_end: bool = False               # every code cell finished (errors allowed)
+    cells_run: int = 0                     # code cells that finished, with or without an error
+    cells_total: int = 0                   # code cells to run (non-empty, not skip-execution)
+    errors: list[CellError] = field(default_factory=list)
+    timed_out: bool = False                # a cell or the whole notebook hit its time limit
+    kernel_died: bool = False
+    seconds: float = 0.0
+    message: str = ""                      # why the run stopped early, for the student
+    read_error: str | None = None          # set when the notebook could not be read at all
+    grader_error: str | None = None        # the kernel could not be started (not the student's fault)
+    kernel_pid: int | None = None          # the sandboxed kernel's process (group leader)
+
+    @property
+    def cells_clean(self) -> int:
+        """Code cells that finished without an error."""
+        failed = {e.index for e in self.errors if e.kind == "exception"}
+        return max(0, self.cells_run - len(failed))
+
+
+# --------------------------------------------------------------------------- the kernel
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """An ipykernel started through `sandbox.command()` and connected over IPC sockets.
+
+    Overrides `kernel_spec` (always this Python's ipykernel, never a kernelspec found on the
+    machine) and `_async_launch_kernel` (jupyter_client's documented hook for launching the kernel
+    process differently): the process is started with the argv, env, cwd and preexec of a
+    `sandbox.Launch`, and `kill_process_group()` ends it and everything it started.
+    """
+
+    def __init__(self, *, workspace: Path, scratch: Path, cwd: Path, limits: sandbox.Limits,
+                 **kwargs):
+        tag = uuid.uuid4().hex[:8]
+        ip = scratch / f"k{tag}"   # sockets are "<ip>-<n>"; kept short for the AF_UNIX limit
+        if len(os.fsencode(ip)) + 3 > SOCKET_PATH_MAX:
+            raise ValueError(f"scratch folder path too long for kernel IPC sockets: {scratch}")
+        super().__init__(kernel_name="python3", transport="ipc", ip=str(ip),
+                         connection_file=str(scratch / f"kernel-{tag}.json"), **kwargs)
+        self.sandbox_args = dict(workspace=workspace, scratch=scratch, cwd=cwd, limits=limits)
+        self.sandbox_log = scratch / f"kernel-{tag}.log"
+        self.sandbox_process: subprocess.Popen | None = None
+        self._killed = False
+        self._spec = KernelSpec(
+            argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            display_name="Python 3 (ipykernel)", language="python", interrupt_mode="signal",
+            metadata={},
+        )
+
+    @property
+    def kernel_spec(self) -> KernelSpec:
+        return self._spec
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+        # kw (nbclient's env and cwd) is ignored on purpose: the sandbox decides both.
+        args = self.sandbox_args
+        launch = _kernel_launch(kernel_cmd, **args)
+        with open(self.sandbox_log, "wb") as log:   # bounded by RLIMIT_FSIZE
+            proc = subprocess.Popen(launch.argv, env=launch.env, cwd=launch.cwd,
+                                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                    preexec_fn=launch.preexec(args["limits"]))
+        self.sandbox_process = proc
+        provisioner = self.provisioner
+        assert isinstance(provisioner, LocalProvisioner), provisioner
+        # The provisioner keeps polling/signalling the process for jupyter_client as usual.
+        provisioner.process, provisioner.pid, provisioner.pgid = proc, proc.pid, proc.pid
+        provisioner.cwd = launch.cwd
+        self._reconcile_connection_info(provisioner.connection_info)
+
+    def kill_process_group(self) -> None:
+        """sandbox.stop() once: a second killpg could hit a reused process-group id."""
+        if self.sandbox_process is not None and not self._killed:
+            self._killed = True
+            sandbox.stop(self.sandbox_process)
+
+    def log_tail(self, chars: int = 2000) -> str:
+        try:
+            return self.sandbox_log.read_bytes()[-chars:].decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+
+def _kernel_launch(argv: list[str], *, workspace: Path, scratch: Path, cwd: Path,
+                   limits: sandbox.Limits) -> sandbox.Launch:
+    """sandbox.command() for the kernel, run in the notebook's folder with inline plots."""
+    if "cwd" in inspect.signature(sandbox.command).parameters:
+        launch = sandbox.command(argv, workspace=workspace, scratch=scratch, cwd=cwd)
+    else:
+        launch = dataclasses.replace(
+            sandbox.command(argv, workspace=workspace, scratch=scratch), cwd=str(cwd))
+    env = {**launch.env, "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    return dataclasses.replace(launch, env=env)
+
+
+# --------------------------------------------------------------------------- bounded outputs
+
+
+class _StreamTail:
+    """What is kept of one stream in one cell once its first STREAM_KEEP_CHARS are stored."""
+
+    def __init__(self):
+        self.head = 0          # characters stored in the cell's outputs
+        self.chunks: list[str] = []
+        self.tail_len = 0
+        self.omitted = 0
+
+    def add_tail(self, text: str) -> None:
+        self.chunks.append(text)
+        self.tail_len += len(text)
+        if self.tail_len > 2 * STREAM_KEEP_CHARS:
+            joined = "".join(self.chunks)
+            self.omitted += len(joined) - STREAM_KEEP_CHARS
+            self.chunks, self.tail_len = [joined[-STREAM_KEEP_CHARS:]], STREAM_KEEP_CHARS
+
+    def finish(self) -> str:
+        joined = "".join(self.chunks)
+        omitted = self.omitted + max(0, len(joined) - STREAM_KEEP_CHARS)
+        tail = joined[-STREAM_KEEP_CHARS:]
+        note = f"\n[... {omitted:,} characters omitted by the grader ...]\n" if omitted else ""
+        return note + tail
+
+
+class BoundedNotebookClient(NotebookClient):
+    """nbclient's NotebookClient keeping a bounded amount of output while it arrives, so a huge
+    print costs neither the grader's memory nor the report's size."""
+
+    def __init__(self, nb, km=None, **kw):
+        super().__init__(nb, km=km, **kw)
+        self._streams: dict[tuple[int, str], _StreamTail] = {}
+        self._rich: dict[int, int] = {}        # cell index -> rich outputs kept
+        self._rich_omitted: dict[int, int] = {}
+        self._rich_budget = RICH_BUDGET_CHARS
+
+    def _reset_cell(self, cell_index: int) -> None:
+        for key in [k for k in self._streams if k[0] == cell_index]:
+            del self._streams[key]
+        self._rich.pop(cell_index, None)
+        self._rich_omitted.pop(cell_index, None)
+
+    def clear_output(self, outs, msg, cell_index):
+        if not msg["content"].get("wait"):
+            self._reset_cell(cell_index)
+        return super().clear_output(outs, msg, cell_index)
+
+    def output(self, outs, msg, display_id, cell_index):
+        if self.clear_before_next_output:
+            self._reset_cell(cell_index)
+        msg_type, content = msg["msg_type"], msg["content"]
+        if msg_type == "stream":
+            state = self._streams.setdefault((cell_index, content.get("name", "stdout")),
+                                             _StreamTail())
+            text = content.get("text", "")
+            room = max(0, STREAM_KEEP_CHARS - state.head) if not state.chunks else 0
+            if len(text) > room:
+                state.add_tail(text[room:])
+                if not room:
+                    return None
+                msg = {**msg, "content": {**content, "text": text[:room]}}
+            state.head += min(len(text), room)
+            return super().output(outs, msg, display_id, cell_index)
+        if msg_type in ("display_data", "execute_result"):
+            kept = self._rich.get(cell_index, 0)
+            size = sum(len(v) if isinstance(v, str) else 100 for v in content.get("data", {}).values())
+            if kept >= RICH_OUTPUTS_PER_CELL or size > self._rich_budget:
+                self._rich_omitted[cell_index] = self._rich_omitted.get(cell_index, 0) + 1
+                return None
+            self._rich[cell_index] = kept + 1
+            msg = {**msg, "content": {**content, "data": _bound_data(content.get("data", {}))}}
+            self._rich_budget -= min(size, TEXT_KEEP_CHARS + IMAGE_KEEP_CHARS)
+        elif msg_type == "error":
+            msg = {**msg, "content": {**content, "evalue": _cut(str(content.get("evalue", "")), 2000),
+                                      "traceback": [_cut(str(line), 5000) for line in
+                                                    content.get("traceback", [])[-50:]]}}
+        return super().output(outs, msg, display_id, cell_index)
+
+    def finish_cell(self, cell, cell_index: int) -> None:
+        """Append what was held back (stream tails, counts of dropped outputs) to the cell."""
+        for (index, name), state in list(self._streams.items()):
+            if index == cell_index and state.chunks:
+                _append_stream(cell, name, state.finish())
+        if self._rich_omitted.get(cell_index):
+            _append_stream(cell, "stderr", f"[... {self._rich_omitted[cell_index]} more outputs "
+                                           "omitted by the grader ...]\n")
+        self._reset_cell(cell_index)
+
+
+def _cut(text: str, keep: int) -> str:
+    if len(text) <= keep:
+        return text
+    half = keep // 2
+    return (text[:half] + f"\n[... {len(text) - 2 * half:,} characters omitted by the grader ...]\n"
+            + text[-half:])
+
+
+def _bound_data(data: dict) -> dict:
+    bounded = {}
+    for mime, value in data.items():
+        if not isinstance(value, str) or mime.startswith("text/plain") or len(value) <= TEXT_KEEP_CHARS:
+            bounded[mime] = _cut(value, TEXT_KEEP_CHARS) if isinstance(value, str) else value
+        elif mime.startswith("image/") and len(value) <= IMAGE_KEEP_CHARS:
+            bounded[mime] = value
+        # anything else too large (HTML, big images) is dropped: half an HTML page breaks rendering
+    if not bounded:
+        bounded["text/plain"] = "[output too large, omitted by the grader]"
+    return bounded
+
+
+def _append_stream(cell, name: str, text: str) -> None:
+    if cell.outputs and cell.outputs[-1].get("output_type") == "stream" \
+            and cell.outputs[-1].get("name") == name:
+        cell.outputs[-1]["text"] += text
+    else:
+        cell.outputs.append(nbformat.v4.new_output("stream", name=name, text=text))
+
+
+# --------------------------------------------------------------------------- running
+
+
+def run_notebook(path_in: Path, path_out: Path, *, workspace: Path, scratch: Path,
+                 cell_timeout: float, notebook_timeout: float, continue_on_error: bool,
+                 limits: sandbox.Limits) -> NotebookRun:
+    """Execute `path_in` top to bottom in a sandboxed kernel whose working directory is the
+    notebook's folder (`path_in` lies inside `workspace`) and write the executed notebook to
+    `path_out` (always, atomically).
+
+    `cell_timeout` bounds each cell; `notebook_timeout` bounds all cells together (kernel start-up
+    is bounded separately by KERNEL_STARTUP_SECONDS). A timed-out cell or a dead kernel stops the
+    run: the remaining cells are marked "not run". With `continue_on_error` an exception in a cell
+    is recorded and the next cell runs; otherwise the run stops at the first error.
+    """
+    path_in, path_out, scratch = Path(path_in), Path(path_out), Path(scratch)
+    run = NotebookRun(notebook=path_in.name)
+    started_at = time.monotonic()
+    try:
+        nb = read_notebook(path_in)
+    except NotebookReadError as exc:
+        run.read_error = str(exc)
+        _save(_placeholder_notebook(path_in.name, run.read_error), path_out)
+        run.seconds = round(time.monotonic() - started_at, 2)
+        return run
+
+    code_cells = _code_cells(nb)
+    run.cells_total = len(code_cells)
+    for index in code_cells:   # never show the student's own outputs as if the grader made them
+        nb.cells[index].outputs, nb.cells[index].execution_count = [], None
+    scratch.mkdir(parents=True, exist_ok=True)
+    started: set[int] = set()
+    km = None
+    try:
+        km = SandboxedKernelManager(workspace=Path(workspace), scratch=scratch,
+                                    cwd=path_in.parent, limits=limits)
+        client = BoundedNotebookClient(
+            nb, km=km, timeout=max(1, int(cell_timeout + 0.999)), allow_errors=True,
+            interrupt_on_timeout=False, startup_timeout=KERNEL_STARTUP_SECONDS,
+            resources={"metadata": {"path": str(path_in.parent)}})
+        _run_sync(_session(client, km, run, code_cells, started, cell_timeout,
+                           notebook_timeout, continue_on_error))
+    except Exception as exc:   # a grader-side failure, e.g. the kernel could not be started
+        run.grader_error = f"{type(exc).__name__}: {exc}"
+        if km is not None and km.log_tail():
+            run.grader_error += "\nkernel log:\n" + km.log_tail()
+    finally:
+        if km is not None:
+            km.kill_process_group()   # normally done already; harmless twice
+    run.ran_to_end = (run.cells_run == run.cells_total and not run.timed_out
+                      and not run.kernel_died and run.grader_error is None)
+    for index in code_cells:
+        if index not in started:
+            nb.cells[index].metadata["grader"] = "not run"
+    nb.metadata["grader"] = {"ran_to_end": run.ran_to_end, "cells_run": run.cells_run,
+                             "cells_total": run.cells_total, "message": run.message}
+    _save(nb, path_out)
+    run.seconds = round(time.monotonic() - started_at, 2)
+    return run
+
+
+async def _session(client: BoundedNotebookClient, km: SandboxedKernelManager, *args) -> None:
+    """Start the kernel, run the cells, and always kill the kernel's process group and release
+    the sockets and connection file, inside the one event loop that owns them."""
+    try:
+        await _execute(client, km, *args)
+    finally:
+        km.kill_process_group()
+        try:
+            if client.kc is not None:
+                client.kc.stop_channels()
+            await km._async_cleanup_resources()
+        except Exception:
+            pass
+
+
+async def _execute(client: BoundedNotebookClient, km: SandboxedKernelManager, run: NotebookRun,
+                   code_cells: list[int], started: set[int], cell_timeout: float,
+                   notebook_timeout: float, continue_on_error: bool) -> None:
+    await client.async_start_new_kernel()
+    run.kernel_pid = km.sandbox_process.pid if km.sandbox_process else None
+    await client.async_start_new_kernel_client()
+    info = await client.async_wait_for_reply(await _maybe_await(client.kc.kernel_info()))
+    if info and "language_info" in info["content"]:
+        client.nb.metadata["language_info"] = info["content"]["language_info"]
+
+    deadline = time.monotonic() + notebook_timeout
+    # nbclient treats a timeout of 0 as "none": never let the remaining time reach 0.
+    client.timeout_func = lambda cell: max(0.05, min(cell_timeout, deadline - time.monotonic()))
+    replies: dict[int, dict] = {}
+    client.on_cell_executed = lambda cell, cell_index, execute_reply: \
+        replies.__setitem__(cell_index, execute_reply or {})
+    current = {"index": None}
+
+    async def cells() -> None:
+        for index in code_cells:
+            cell = client.nb.cells[index]
+            if time.monotonic() >= deadline:
+                _notebook_over_time(run, index, cell, notebook_timeout)
+                return
+            limited_by_notebook = deadline - time.monotonic() < cell_timeout
+            current["index"] = index
+            started.add(index)
+            try:
+                await client.async_execute_cell(cell, index,
+                                                execution_count=client.code_cells_executed + 1)
+            except CellTimeoutError:
+                if limited_by_notebook:
+                    _notebook_over_time(run, index, cell, notebook_timeout)
+                else:
+                    _stop(run, cell, index, "timeout", "TimeoutError",
+                          f"the cell did not finish within its time limit of {cell_timeout:g} s")
+                return
+            except DeadKernelError:
+                _stop(run, cell, index, "kernel died", "DeadKernelError",
+                      f"the kernel died while running this cell: {_death_reason(km)}")
+                return
+            finally:
+                client.finish_cell(cell, index)
+            run.cells_run += 1
+            error = _cell_error(cell, index, replies.get(index, {}))
+            if error:
+                run.errors.append(error)
+                if not continue_on_error:
+                    run.message = (f"The run stopped at the first error, in cell {index + 1}; "
+                                   "the cells after it were not run.")
+                    return
+
+    try:   # the outer watchdog: nbclient's own timeouts should always fire first
+        await asyncio.wait_for(cells(), notebook_timeout + SAFETY_NET_SECONDS)
+    except asyncio.TimeoutError:
+        index = current["index"] if current["index"] is not None else code_cells[0]
+        _notebook_over_time(run, index, client.nb.cells[index], notebook_timeout)
+
+
+def _notebook_over_time(run: NotebookRun, index: int, cell, notebook_timeout: float) -> None:
+    _stop(run, cell, index, "timeout", "TimeoutError",
+          f"the notebook exceeded its total time limit of {notebook_timeout:g} s")
+
+
+def _stop(run: NotebookRun, cell, index: int, kind: str, ename: str, evalue: str) -> None:
+    """Record that the run ended in cell `index` (timeout or dead kernel)."""
+    run.timed_out |= kind == "timeout"
+    run.kernel_died |= kind == "kernel died"
+    count = cell.get("execution_count")
+    run.errors.append(CellError(index, count, ename, evalue, "", _first_line(cell.source), kind))
+    run.message = (f"The run stopped in cell {index + 1}: {evalue}; "
+                   "the grader stopped the kernel and the cells after it were not run.")
+    _append_stream(cell, "stderr", f"[grader] {evalue}; the kernel was stopped here.\n")
+
+
+def _death_reason(km: SandboxedKernelManager) -> str:
+    proc = km.sandbox_process
+    code = proc.poll() if proc is not None else None
+    if code is None:
+        return "it stopped answering"
+    if code < 0:
+        name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+        hint = {"SIGKILL": "killed: out of memory?", "SIGXCPU": "its CPU time limit was reached",
+                "SIGXFSZ": "it wrote a file over the size limit",
+                "SIGSEGV": "a crash in compiled code", "SIGABRT": "it aborted (out of memory?)"}
+        return f"it was ended by {name} ({hint.get(name, 'a signal')})"
+    return f"it exited with status {code} (os._exit(), exit() or a crash?)"
+
+
+def _cell_error(cell, index: int, reply: dict) -> CellError | None:
+    """The error a finished cell raised, from its execute reply or else its outputs."""
+    if "raises-exception" in cell.metadata.get("tags", []):
+        return None   # the notebook's author marked the error as expected
+    content = reply.get("content", {})
+    if content.get("status") != "error":
+        content = next((o for o in cell.outputs if o.get("output_type") == "error"), None)
+        if content is None:
+            return None
+    lines = ANSI_ESCAPE.sub("", "\n".join(content.get("traceback", []))).splitlines()
+    return CellError(index, cell.get("execution_count"), str(content.get("ename", "Error")),
+                     _cut(str(content.get("evalue", "")), 2000),
+                     _cut("\n".join(lines[-20:]), 3000), _first_line(cell.source))
+
+
+def _first_line(source: str) -> str:
+    line = next((s for s in source.splitlines() if s.strip()), "")
+    return line if len(line) <= 80 else line[:77] + "..."
+
+
+def _code_cells(nb) -> list[int]:
+    """Indices of the cells nbclient executes: non-empty code cells not tagged skip-execution."""
+    return [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip()
+            and "skip-execution" not in c.metadata.get("tags", [])]
+
+
+def _run_sync(coro) -> None:
+    """asyncio.run, also from a thread that already runs an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+async def _maybe_await(value):
+    return await value if inspect.isawaitable(value) else value
+
+
+# --------------------------------------------------------------------------- files
+
+
+class NotebookReadError(Exception):
+    pass
+
+
+def read_notebook(path: Path):
+    """Read a v4 notebook; NotebookReadError with a readable reason when it cannot be run.
+    Schema violations that do not stop execution (unknown keys, ...) are tolerated, as Jupyter
+    tolerates them."""
+    if not path.is_file():
+        raise NotebookReadError("the file is missing")
+    try:
+        nb = nbformat.read(path, as_version=4, capture_validation_error={})
+        if not isinstance(nb.get("cells"), list):
+            raise ValueError("it has no list of cells")
+        for i, cell in enumerate(nb.cells):
+            if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw") \
+                    or not isinstance(cell.get("source"), str):
+                raise ValueError(f"cell {i + 1} is not a valid code, markdown or raw cell")
+            cell.setdefault("metadata", nbformat.NotebookNode())
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+    except nbformat.reader.NotJSONError:
+        raise NotebookReadError("it is not valid JSON (was it saved completely?)") from None
+    except UnicodeDecodeError:
+        raise NotebookReadError("it is not UTF-8 text") from None
+    except Exception as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise NotebookReadError(f"it is not a valid Jupyter notebook ({_cut(reason, 300)})") from None
+    return nb
+
+
+def _placeholder_notebook(name: str, reason: str):
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        f"**The grader could not read `{name}`:** {reason}")])
+
+
+def _save(nb, path_out: Path) -> None:
+    path_out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path_out.with_name(f".{path_out.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp")
+    try:
+        nbformat.write(nb, str(tmp))
+        os.replace(tmp, path_out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- test results
+
+
+def notebook_tests(run: NotebookRun, points: float, visibility: str, *,
+                   partial_credit: bool = True, group: str = "notebooks") -> list[TestResult]:
+    """One graded test "notebook <file>: runs to the end" worth `points`, plus one zero-point
+    test per failing cell.
+
+    Scoring: full points when every code cell ran without an error. Otherwise, with
+    `partial_credit` (the default), points x (cells that finished without an error) / (code
+    cells); a run stopped by a timeout or a dead kernel earns credit for the cells before it.
+    Without `partial_credit`, nothing. A notebook that could not be read scores 0.
+    """
+    function = f"notebook {run.notebook}"
+
+    def result(what, max_score, passed, score, output, **details):
+        return TestResult(function=function, what=what, group=group, max_score=max_score,
+                          passed=passed, score=round(score, 4), output=output,
+                          visibility=visibility, details=details)
+
+    if run.read_error or run.grader_error:
+        output = (f"notebook {run.notebook} could not be read: {run.read_error}"
+                  if run.read_error else
+                  "The grader could not start a Jupyter kernel for this notebook (a problem on "
+                  f"the grader's side, not in your work; tell your instructor): {run.grader_error}")
+        return [result("runs to the end", points, False, 0.0, output)]
+
+    passed = run.ran_to_end and not run.errors
+    total = max(1, run.cells_total)
+    score = points if passed else (points * run.cells_clean / total if partial_credit else 0.0)
+    if passed:
+        output = f"All {run.cells_total} code cells ran without an error ({run.seconds:.0f} s)."
+    else:
+        output = (f"{run.cells_run} of {run.cells_total} code cells ran, "
+                  f"{run.cells_clean} of them without an error.")
+        failed = [e for e in run.errors if e.kind == "exception"]
+        if failed:
+            output += " Errors: " + "; ".join(
+                f"cell {e.index + 1} raised {e.ename}" for e in failed) + "."
+        if run.message:
+            output += " " + run.message
+        if partial_credit:
+            output += f" Partial credit: {run.cells_clean}/{run.cells_total} of the points."
+        output += " The executed notebook in your report shows every cell's output."
+    tests = [result("runs to the end", points, passed, score, output,
+                    cells_run=run.cells_run, cells_total=run.cells_total,
+                    cells_clean=run.cells_clean, timed_out=run.timed_out,
+                    kernel_died=run.kernel_died, seconds=run.seconds)]
+    for e in run.errors:
+        what = {"timeout": f"cell {e.index + 1} timed out",
+                "kernel died": f"cell {e.index + 1}: the kernel died"}.get(
+            e.kind, f"cell {e.index + 1} raised {e.ename}")
+        where = f"Cell {e.index + 1}" + (f" (In [{e.execution_count}])" if e.execution_count else "")
+        text = f"{where}, which begins `{e.source}`:\n{e.ename}: {e.evalue}"
+        if e.traceback:
+            text += f"\n\n{e.traceback}"
+        tests.append(result(what, 0.0, False, 0.0, text, cell=e.index + 1,
+                            execution_count=e.execution_count, ename=e.ename))
+    return tests
