@@ -50,5 +50,11 @@ bench: venv
 	$(PY) bench/batchnorm_backward.py
 	$(PY) bench/grading_overhead.py
 
+release: venv
+	$(PY) -m tools.release
+
+check: venv
+	$(PY) -m assignment.public_checks $(CHECKS)
+
 clean:
 	rm -rf $(REPORTS) dist .pytest_cache

@@ -589,7 +589,8 @@ def check_FullyConnectedNet(fc_net):
     if not measures[-1].ok:
         return measures
     params = model.params
-    measures.append(_deviation("std of W1 vs weight_scale (relative)", abs(np.std(params["W1"]) / 0.05 - 1), 0.1))
+    measures.append(_deviation("std of W1 vs weight_scale (relative)",
+                               abs(np.std(params["W1"]) / 0.05 - 1), 0.1))
     measures.append(_boolean("biases and betas zero, gammas one",
                              all(np.all(params[k] == 0) for k in params if k[0] == "b")
                              and all(np.all(params[k] == 1) for k in params if k.startswith("gamma"))))
@@ -618,13 +619,13 @@ def check_FullyConnectedNet(fc_net):
         scores = model.loss(X)
         if scores is None:
             raise NotImplementedYet("FullyConnectedNet.loss returns scores = None")
-        measures.append(_literal("FullyConnectedNet", f"{what}: scores (after one training step)", scores))
+        measures.append(_literal("FullyConnectedNet", f"{what}: test-mode scores", scores))
 
     # Gradient checks with random parameters (set here, so your initialization does not matter).
     N, D, H1, H2, C = 5, 8, 6, 5, 4
     for normalization, reg, keep in ((None, 0.0, 1), (None, 3.14, 1), ("batchnorm", 0.0, 1),
                                      ("layernorm", 0.0, 1), (None, 0.0, 0.5)):
-        what = f"{normalization or 'no normalization'}, reg={reg}" + (f", dropout keep {keep}" if keep < 1 else "")
+        what = f"{normalization or 'no norm.'}, reg={reg}" + (f", dropout keep {keep}" if keep < 1 else "")
         missing = _layer_missing(layers, normalization, dropout=keep < 1)
         if missing:
             measures.append(_skipped(f"{what}: gradients", f"needs {missing}"))
@@ -641,15 +642,15 @@ def check_FullyConnectedNet(fc_net):
         loss, grads = model.loss(X, y)
         worst = 0.0
         for name in sorted(shapes):
-            if name not in grads:
-                measures.append(_boolean(f"{what}: grads has no {name!r}", False))
+            if np.shape(grads.get(name)) != shapes[name]:
+                measures.append(_boolean(f"{what}: grads[{name!r}] missing or of the wrong shape", False))
                 continue
             numeric = eval_numerical_gradient(lambda _: model.loss(X, y)[0], model.params[name],
                                               verbose=False, h=1e-5)
             if np.abs(numeric).max() < 1e-7 and np.abs(grads[name]).max() < 1e-7:
                 continue   # both zero up to rounding, e.g. a bias right before a batch norm
             worst = max(worst, rel_error(grads[name], numeric))
-        measures.append(Measure(f"{what}: worst parameter gradient vs numerical", worst, NET_GRAD_TOL))
+        measures.append(Measure(f"{what}: gradients (worst parameter)", worst, NET_GRAD_TOL))
     return measures
 
 
@@ -957,7 +958,7 @@ EXPECTED = {
         'no normalization: loss': _values((), [
             1.9798765696785634
         ]),
-        'no normalization: scores (after one training step)': _values((3, 3), [
+        'no normalization: test-mode scores': _values((3, 3), [
             1.2357930459846433, -0.07941549464545875, -0.49364476072313157, 1.403156120461146,
             -0.09017071081059433, -0.5604989197769343, 1.7074440247791545, -0.10972509697141836,
             -0.6820485030231513
@@ -965,7 +966,7 @@ EXPECTED = {
         'batchnorm: loss': _values((), [
             2.0001955073288955
         ]),
-        'batchnorm: scores (after one training step)': _values((3, 3), [
+        'batchnorm: test-mode scores': _values((3, 3), [
             0.7732018934753635, -0.04968810192828543, -0.3088600190262449, 6.570482910559376,
             2.577431980448044, -2.08980521542702, 9.181090003929947, -0.5900023522673504,
             -3.667440104873234
@@ -973,7 +974,7 @@ EXPECTED = {
         'layernorm: loss': _values((), [
             2.1607427186498627
         ]),
-        'layernorm: scores (after one training step)': _values((3, 3), [
+        'layernorm: test-mode scores': _values((3, 3), [
             1.9500324704154564, -0.08895381499883864, -0.7820179083913623, 1.9117074795063826,
             -0.09776119450800355, -0.7534400446141349, 1.9133252949331565, -0.10318207822928119,
             -0.7562483438925217

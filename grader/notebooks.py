@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import dataclasses
 import inspect
+import logging
 import os
 import re
 import signal
@@ -41,9 +41,13 @@ IMAGE_KEEP_CHARS = 2_000_000    # a base64 image longer than this is dropped
 RICH_OUTPUTS_PER_CELL = 50      # display_data / execute_result outputs kept per cell
 RICH_BUDGET_CHARS = 20_000_000  # rich output kept per notebook, all cells together
 KERNEL_STARTUP_SECONDS = 60     # not counted against the notebook's own time limit
-SAFETY_NET_SECONDS = 30         # slack for the outer watchdog over the notebook's deadline
+SAFETY_NET_SECONDS = 10         # slack for the watchdog over the notebook's deadline
 SOCKET_PATH_MAX = 100           # AF_UNIX paths are limited to 107 bytes on Linux
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+# nbclient and jupyter_client log a timeout or a dead kernel as an ERROR; here those are expected
+# outcomes, recorded in NotebookRun, so their logs stay quiet unless someone lowers this level.
+JUPYTER_LOG = logging.getLogger(__name__ + ".jupyter")
+JUPYTER_LOG.setLevel(logging.CRITICAL)
 
 
 class CellError(NamedTuple):
@@ -89,18 +93,23 @@ class SandboxedKernelManager(AsyncKernelManager):
     Overrides `kernel_spec` (always this Python's ipykernel, never a kernelspec found on the
     machine) and `_async_launch_kernel` (jupyter_client's documented hook for launching the kernel
     process differently): the process is started with the argv, env, cwd and preexec of a
-    `sandbox.Launch`, and `kill_process_group()` ends it and everything it started.
+    `sandbox.Launch`, and `kill_sandbox()` ends it and everything it started.
     """
 
     def __init__(self, *, workspace: Path, scratch: Path, cwd: Path, limits: sandbox.Limits,
-                 **kwargs):
+                 uid: int | None = None, readonly_paths=(), **kwargs):
+        scratch = Path(os.path.realpath(scratch))   # the sandbox binds real paths only
         tag = uuid.uuid4().hex[:8]
         ip = scratch / f"k{tag}"   # sockets are "<ip>-<n>"; kept short for the AF_UNIX limit
         if len(os.fsencode(ip)) + 3 > SOCKET_PATH_MAX:
             raise ValueError(f"scratch folder path too long for kernel IPC sockets: {scratch}")
-        super().__init__(kernel_name="python3", transport="ipc", ip=str(ip),
+        super().__init__(kernel_name="python3", transport="ipc", ip=str(ip), log=JUPYTER_LOG,
                          connection_file=str(scratch / f"kernel-{tag}.json"), **kwargs)
-        self.sandbox_args = dict(workspace=workspace, scratch=scratch, cwd=cwd, limits=limits)
+        self.sandbox_options = dict(workspace=workspace, scratch=scratch, cwd=cwd,
+                                    readonly_paths=readonly_paths)
+        if uid is not None:
+            self.sandbox_options["uid"] = uid
+        self.sandbox_limits = limits
         self.sandbox_log = scratch / f"kernel-{tag}.log"
         self.sandbox_process: subprocess.Popen | None = None
         self._killed = False
@@ -116,12 +125,13 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
         # kw (nbclient's env and cwd) is ignored on purpose: the sandbox decides both.
-        args = self.sandbox_args
-        launch = _kernel_launch(kernel_cmd, **args)
+        # No JPY_PARENT_PID either: in a PID namespace the kernel's parent is not the grader.
+        launch = _kernel_launch(kernel_cmd, **self.sandbox_options)
         with open(self.sandbox_log, "wb") as log:   # bounded by RLIMIT_FSIZE
             proc = subprocess.Popen(launch.argv, env=launch.env, cwd=launch.cwd,
                                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                    preexec_fn=launch.preexec(args["limits"]))
+                                    preexec_fn=launch.preexec(self.sandbox_limits))
+        proc.sandbox_launch = launch   # sandbox.stop() uses it (kills the uid's stray processes)
         self.sandbox_process = proc
         provisioner = self.provisioner
         assert isinstance(provisioner, LocalProvisioner), provisioner
@@ -130,8 +140,12 @@ class SandboxedKernelManager(AsyncKernelManager):
         provisioner.cwd = launch.cwd
         self._reconcile_connection_info(provisioner.connection_info)
 
-    def kill_process_group(self) -> None:
-        """sandbox.stop() once: a second killpg could hit a reused process-group id."""
+    async def _async_kill_kernel(self, restart: bool = False) -> None:
+        self.kill_sandbox()   # the whole tree (and sandbox), not just the process group
+        await super()._async_kill_kernel(restart=restart)
+
+    def kill_sandbox(self) -> None:
+        """sandbox.stop() on the kernel, once: a second killpg could hit a reused group id."""
         if self.sandbox_process is not None and not self._killed:
             self._killed = True
             sandbox.stop(self.sandbox_process)
@@ -143,16 +157,11 @@ class SandboxedKernelManager(AsyncKernelManager):
             return ""
 
 
-def _kernel_launch(argv: list[str], *, workspace: Path, scratch: Path, cwd: Path,
-                   limits: sandbox.Limits) -> sandbox.Launch:
-    """sandbox.command() for the kernel, run in the notebook's folder with inline plots."""
-    if "cwd" in inspect.signature(sandbox.command).parameters:
-        launch = sandbox.command(argv, workspace=workspace, scratch=scratch, cwd=cwd)
-    else:
-        launch = dataclasses.replace(
-            sandbox.command(argv, workspace=workspace, scratch=scratch), cwd=str(cwd))
-    env = {**launch.env, "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
-    return dataclasses.replace(launch, env=env)
+def _kernel_launch(argv: list[str], **options) -> sandbox.Launch:
+    """sandbox.command() for the kernel (options: workspace, scratch, cwd, readonly_paths and
+    uid if given), with inline plots so that figures appear in the executed notebook."""
+    return sandbox.command(
+        argv, extra_env={"MPLBACKEND": "module://matplotlib_inline.backend_inline"}, **options)
 
 
 # --------------------------------------------------------------------------- bounded outputs
@@ -223,18 +232,23 @@ class BoundedNotebookClient(NotebookClient):
             return super().output(outs, msg, display_id, cell_index)
         if msg_type in ("display_data", "execute_result"):
             kept = self._rich.get(cell_index, 0)
-            size = sum(len(v) if isinstance(v, str) else 100 for v in content.get("data", {}).values())
+            data = _bound_data(content.get("data", {}))
+            size = sum(len(v) if isinstance(v, str) else 1000 for v in data.values())
             if kept >= RICH_OUTPUTS_PER_CELL or size > self._rich_budget:
                 self._rich_omitted[cell_index] = self._rich_omitted.get(cell_index, 0) + 1
                 return None
             self._rich[cell_index] = kept + 1
-            msg = {**msg, "content": {**content, "data": _bound_data(content.get("data", {}))}}
-            self._rich_budget -= min(size, TEXT_KEEP_CHARS + IMAGE_KEEP_CHARS)
+            self._rich_budget -= size
+            msg = {**msg, "content": {**content, "data": data}}
         elif msg_type == "error":
             msg = {**msg, "content": {**content, "evalue": _cut(str(content.get("evalue", "")), 2000),
                                       "traceback": [_cut(str(line), 5000) for line in
                                                     content.get("traceback", [])[-50:]]}}
         return super().output(outs, msg, display_id, cell_index)
+
+    def _update_display_id(self, display_id, msg):
+        content = {**msg["content"], "data": _bound_data(msg["content"].get("data", {}))}
+        return super()._update_display_id(display_id, {**msg, "content": content})
 
     def finish_cell(self, cell, cell_index: int) -> None:
         """Append what was held back (stream tails, counts of dropped outputs) to the cell."""
@@ -281,7 +295,8 @@ def _append_stream(cell, name: str, text: str) -> None:
 
 def run_notebook(path_in: Path, path_out: Path, *, workspace: Path, scratch: Path,
                  cell_timeout: float, notebook_timeout: float, continue_on_error: bool,
-                 limits: sandbox.Limits) -> NotebookRun:
+                 limits: sandbox.Limits, uid: int | None = None,
+                 readonly_paths=()) -> NotebookRun:
     """Execute `path_in` top to bottom in a sandboxed kernel whose working directory is the
     notebook's folder (`path_in` lies inside `workspace`) and write the executed notebook to
     `path_out` (always, atomically).
@@ -290,6 +305,7 @@ def run_notebook(path_in: Path, path_out: Path, *, workspace: Path, scratch: Pat
     is bounded separately by KERNEL_STARTUP_SECONDS). A timed-out cell or a dead kernel stops the
     run: the remaining cells are marked "not run". With `continue_on_error` an exception in a cell
     is recorded and the next cell runs; otherwise the run stops at the first error.
+    `uid` (default: one picked by the sandbox) and `readonly_paths` go to sandbox.command().
     """
     path_in, path_out, scratch = Path(path_in), Path(path_out), Path(scratch)
     run = NotebookRun(notebook=path_in.name)
@@ -311,10 +327,11 @@ def run_notebook(path_in: Path, path_out: Path, *, workspace: Path, scratch: Pat
     km = None
     try:
         km = SandboxedKernelManager(workspace=Path(workspace), scratch=scratch,
-                                    cwd=path_in.parent, limits=limits)
+                                    cwd=path_in.parent, limits=limits, uid=uid,
+                                    readonly_paths=readonly_paths)
         client = BoundedNotebookClient(
             nb, km=km, timeout=max(1, int(cell_timeout + 0.999)), allow_errors=True,
-            interrupt_on_timeout=False, startup_timeout=KERNEL_STARTUP_SECONDS,
+            interrupt_on_timeout=False, startup_timeout=KERNEL_STARTUP_SECONDS, log=JUPYTER_LOG,
             resources={"metadata": {"path": str(path_in.parent)}})
         _run_sync(_session(client, km, run, code_cells, started, cell_timeout,
                            notebook_timeout, continue_on_error))
@@ -324,7 +341,7 @@ def run_notebook(path_in: Path, path_out: Path, *, workspace: Path, scratch: Pat
             run.grader_error += "\nkernel log:\n" + km.log_tail()
     finally:
         if km is not None:
-            km.kill_process_group()   # normally done already; harmless twice
+            km.kill_sandbox()   # normally done already; harmless twice
     run.ran_to_end = (run.cells_run == run.cells_total and not run.timed_out
                       and not run.kernel_died and run.grader_error is None)
     for index in code_cells:
@@ -343,7 +360,7 @@ async def _session(client: BoundedNotebookClient, km: SandboxedKernelManager, *a
     try:
         await _execute(client, km, *args)
     finally:
-        km.kill_process_group()
+        km.kill_sandbox()
         try:
             if client.kc is not None:
                 client.kc.stop_channels()
@@ -368,7 +385,7 @@ async def _execute(client: BoundedNotebookClient, km: SandboxedKernelManager, ru
     replies: dict[int, dict] = {}
     client.on_cell_executed = lambda cell, cell_index, execute_reply: \
         replies.__setitem__(cell_index, execute_reply or {})
-    current = {"index": None}
+    current = {"index": None, "watchdog fired": False}
 
     async def cells() -> None:
         for index in code_cells:
@@ -387,11 +404,15 @@ async def _execute(client: BoundedNotebookClient, km: SandboxedKernelManager, ru
                     _notebook_over_time(run, index, cell, notebook_timeout)
                 else:
                     _stop(run, cell, index, "timeout", "TimeoutError",
-                          f"the cell did not finish within its time limit of {cell_timeout:g} s")
+                          f"cell {index + 1} did not finish within its time limit of "
+                          f"{cell_timeout:g} s")
                 return
             except DeadKernelError:
-                _stop(run, cell, index, "kernel died", "DeadKernelError",
-                      f"the kernel died while running this cell: {_death_reason(km)}")
+                if current["watchdog fired"]:
+                    _notebook_over_time(run, index, cell, notebook_timeout)
+                else:
+                    _stop(run, cell, index, "kernel died", "DeadKernelError",
+                          f"the kernel died while running cell {index + 1}: {_death_reason(km)}")
                 return
             finally:
                 client.finish_cell(cell, index)
@@ -404,16 +425,27 @@ async def _execute(client: BoundedNotebookClient, km: SandboxedKernelManager, ru
                                    "the cells after it were not run.")
                     return
 
-    try:   # the outer watchdog: nbclient's own timeouts should always fire first
-        await asyncio.wait_for(cells(), notebook_timeout + SAFETY_NET_SECONDS)
+    async def watchdog() -> None:
+        """Kills the kernel (nbclient then raises DeadKernelError) should the per-cell timeouts,
+        which already end at the notebook's deadline, ever fail to stop it."""
+        await asyncio.sleep(notebook_timeout + SAFETY_NET_SECONDS)
+        current["watchdog fired"] = True
+        km.kill_sandbox()
+
+    guard = asyncio.ensure_future(watchdog())
+    try:   # and should even that not end the run, stop waiting for it
+        await asyncio.wait_for(cells(), notebook_timeout + 3 * SAFETY_NET_SECONDS)
     except asyncio.TimeoutError:
         index = current["index"] if current["index"] is not None else code_cells[0]
         _notebook_over_time(run, index, client.nb.cells[index], notebook_timeout)
+    finally:
+        guard.cancel()
 
 
 def _notebook_over_time(run: NotebookRun, index: int, cell, notebook_timeout: float) -> None:
     _stop(run, cell, index, "timeout", "TimeoutError",
-          f"the notebook exceeded its total time limit of {notebook_timeout:g} s")
+          f"the notebook exceeded its total time limit of {notebook_timeout:g} s "
+          f"at cell {index + 1}")
 
 
 def _stop(run: NotebookRun, cell, index: int, kind: str, ename: str, evalue: str) -> None:
@@ -422,9 +454,9 @@ def _stop(run: NotebookRun, cell, index: int, kind: str, ename: str, evalue: str
     run.kernel_died |= kind == "kernel died"
     count = cell.get("execution_count")
     run.errors.append(CellError(index, count, ename, evalue, "", _first_line(cell.source), kind))
-    run.message = (f"The run stopped in cell {index + 1}: {evalue}; "
-                   "the grader stopped the kernel and the cells after it were not run.")
-    _append_stream(cell, "stderr", f"[grader] {evalue}; the kernel was stopped here.\n")
+    stopped = "the grader stopped the kernel and " if kind == "timeout" else ""
+    run.message = f"{evalue[0].upper()}{evalue[1:]}; {stopped}the cells after it were not run."
+    _append_stream(cell, "stderr", f"[grader] {evalue}; {stopped}the cells after it were not run.\n")
 
 
 def _death_reason(km: SandboxedKernelManager) -> str:
@@ -432,6 +464,8 @@ def _death_reason(km: SandboxedKernelManager) -> str:
     code = proc.poll() if proc is not None else None
     if code is None:
         return "it stopped answering"
+    if code > 128 and km.sandbox_process.sandbox_launch.level == "bubblewrap":
+        code = 128 - code   # bwrap reports a signal as 128 + its number, like a shell
     if code < 0:
         name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
         hint = {"SIGKILL": "killed: out of memory?", "SIGXCPU": "its CPU time limit was reached",
@@ -503,8 +537,6 @@ def read_notebook(path: Path):
                     or not isinstance(cell.get("source"), str):
                 raise ValueError(f"cell {i + 1} is not a valid code, markdown or raw cell")
             cell.setdefault("metadata", nbformat.NotebookNode())
-            if cell.cell_type == "code":
-                cell.outputs, cell.execution_count = [], None
     except nbformat.reader.NotJSONError:
         raise NotebookReadError("it is not valid JSON (was it saved completely?)") from None
     except UnicodeDecodeError:

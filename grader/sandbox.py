@@ -1,24 +1,24 @@
 """How a student process is started: resource limits, a fresh session, a clean environment,
-and (where available) a bubblewrap sandbox. Every student process (hidden-test child and
-notebook kernel) is started through `command()` / `start()` (kernels: `kernel_manager()`),
+its own uid and (where available) a bubblewrap sandbox. Every student process (hidden-test
+child, notebook kernel: see `kernel_manager()`) is started through `command()` / `start()`
 and ended with `stop()`.
 
 Isolation levels, strongest first (the one in use is recorded in results.json):
-- "bubblewrap": a private file system view holding only /usr (and the /bin, /lib* links),
-  /etc/ld.so.cache and /etc/localtime, the Python environment (sys.prefix, sys.base_prefix),
-  the workspace and `readonly_paths` read-only, the scratch folder read-write, a fresh /proc
-  and /dev and a small private tmpfs /tmp. Folders are bound at their real path, so callers
-  use the same paths inside and out. No network, no IPC, own PID namespace: when the
-  sandbox's first process dies, every process inside dies (double-forked daemons included).
-  As root, bwrap itself stays root (it must bind /root/.pyenv and 0700 folders) and
-  `setpriv` drops the student to `uid` so that RLIMIT_NPROC is enforced.
-- "unprivileged-user" (root without bubblewrap): runs as `uid`, sees every world-readable file
-  (the grader's code, /etc, other submissions unless protected), can write world-writable
-  places (/tmp, /dev/shm) and can use the network; call `protect_secrets()` first.
+- "bubblewrap": a private file system holding only /usr (with the /bin, /lib* links), three
+  bits of /etc, the Python environment (sys.prefix, sys.base_prefix), the workspace and
+  `readonly_paths` read-only, the scratch folder read-write, a fresh /proc and /dev and a
+  small private /tmp. Folders are bound at their real paths: callers use the same paths
+  inside and out. No network, no IPC, its own PID namespace: when the sandbox's first process
+  dies, every process inside dies (double-forked daemons included).
+- "unprivileged-user" (root without bubblewrap): the student's uid can read every
+  world-readable file (see `protect_secrets()`), write world-writable places (/tmp, /dev/shm)
+  and use the network.
 - "none": same user as the grader, resource limits only (a loud warning is printed).
 
-Concurrent student processes must get different uids (`DEFAULT_UID + slot`): RLIMIT_NPROC
-counts every task of a uid, and at "unprivileged-user" `stop()` kills every process of it.
+As root, each launch gets a uid of its own from UID_POOL, one no process runs as: RLIMIT_NPROC
+counts every task of a uid (and never root's), and `stop()` at "unprivileged-user" kills every
+process of it, so concurrent students must not share one. Not as root, the grader's uid is kept
+(bubblewrap then needs unprivileged user namespaces) and RLIMIT_NPROC is not set.
 """
 from __future__ import annotations
 
@@ -28,26 +28,30 @@ import os
 import resource
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_UID = 60000                 # callers running processes side by side pass 60000 + slot
+UID_POOL = range(60000, 61000)      # uids given to student processes, one per launch
 TMP_BYTES = 64 << 20                # size of the private /tmp (tmpfs pages are not in RLIMIT_AS)
 _ETC = ("/etc/ld.so.cache", "/etc/localtime", "/etc/fonts")  # fonts: matplotlib runs fc-list
 _PR_SET_PDEATHSIG = 1
 _libc = ctypes.CDLL(None, use_errno=True)
+_uid_lock = threading.Lock()
+_uid_next = [os.getpid() * 37 % len(UID_POOL)]  # two graders on one machine start apart
 
 
 @dataclass(frozen=True)
 class Limits:
     wall_seconds: float = 60.0        # enforced by the caller (timeouts on reads / nbclient)
     cpu_seconds: int = 120            # RLIMIT_CPU, per process
-    memory_bytes: int = 4 << 30       # RLIMIT_AS: a numpy+matplotlib child peaks at 0.27 GiB, an
-                                      # ipykernel using them at 0.9 GiB; the rest is for data
+    memory_bytes: int = 4 << 30       # RLIMIT_AS: a numpy+matplotlib child peaks at 0.19 GiB, an
+                                      # ipykernel using them at 0.37 GiB; the rest is for data
     file_bytes: int = 64 << 20        # RLIMIT_FSIZE
     processes: int = 256              # RLIMIT_NPROC: tasks (threads too) of the sandbox uid
     output_bytes: int = 1 << 20       # captured stdout/stderr kept per test
@@ -101,40 +105,55 @@ def isolation_level() -> str:
 
 def isolation_warning(level: str) -> str | None:
     if level == "none":
-        return ("WARNING: student code runs without a sandbox (bubblewrap unavailable, not root "
-                f"or uid {DEFAULT_UID} cannot run {sys.executable}): it runs as the grader's user "
+        return ("WARNING: student code runs without a sandbox (no working bubblewrap, and not root "
+                f"or uid {UID_POOL[0]} cannot run {sys.executable}): it runs as the grader's user "
                 "and could read the solutions, write the reports and reach the network.")
     if level == "unprivileged-user":
-        return (f"note: bubblewrap unavailable: student code runs as uid {DEFAULT_UID}+ and can "
-                "read world-readable files and reach the network (secrets are protected).")
+        return ("note: no bubblewrap: student code runs as an unprivileged uid and can read "
+                "world-readable files and reach the network.")
     return None
 
 
 def protect_secrets(paths) -> None:
     """Make `paths` (the repo's solutions/, grader/rubric.toml, the reports folder, other
-    submissions) unreadable to the sandbox uid: chmod go-rwx on each path itself, which also
+    submissions) unreadable to student uids: chmod go-rwx on each path itself, which also
     closes everything below a folder. Needed at "unprivileged-user"; harmless elsewhere.
 
     What stays readable to the student there: every other world-readable file, e.g. the
-    grader's code and tests, the assignment stubs, /etc, and the workspace and scratch
-    (which must therefore not lie below a protected folder)."""
+    grader's code and tests, the assignment stubs, the venv, /etc, /proc (other processes'
+    command lines), and the workspace and scratch (so they must not lie below a protected
+    folder)."""
     for path in map(Path, paths):
         if path.exists() and not path.is_symlink():
             os.chmod(path, path.stat().st_mode & 0o7700)
 
 
+def sandbox_uid() -> int:
+    """A uid from UID_POOL that no process runs as (round robin, so a uid is not reused at once)."""
+    with _uid_lock:
+        busy = {uid for uid in _uids_running() if uid in UID_POOL}
+        for _ in range(len(UID_POOL)):
+            uid = UID_POOL[_uid_next[0] % len(UID_POOL)]
+            _uid_next[0] += 1
+            if uid not in busy:
+                return uid
+    raise RuntimeError(f"every uid of {UID_POOL} runs a process")
+
+
 def command(argv: list[str], *, workspace: Path, scratch: Path, cwd: Path | None = None,
-            readonly_paths=(), uid: int = DEFAULT_UID, level: str | None = None) -> Launch:
+            readonly_paths=(), extra_env: dict[str, str] | None = None, uid: int | None = None,
+            level: str | None = None) -> Launch:
     """Wrap `argv` (a student process command line) for the isolation level in use.
 
     `workspace` is the read-only folder holding the student's package and notebooks;
     `scratch` is the only folder the process may write to (its HOME and TMPDIR); `cwd`
     (default: workspace) must lie in one of them; `readonly_paths` are extra files or folders
-    the process needs (e.g. the hidden-test harness; never the whole grader/, which holds the
-    rubric). As root this also prepares the folders for `uid`: scratch is chowned to it, the
-    workspace made world-readable (symlinks are never followed: a submission may plant them).
-    At "unprivileged-user" every ancestor of both folders must be searchable by others
-    (create their root with mode 0o711); a ValueError says which is not.
+    the process needs (never the whole grader/, which holds the rubric). Paths are the same
+    inside and out (bubblewrap binds the real paths). As root this picks a uid (`uid`, or
+    `sandbox_uid()`) and prepares the folders for it, without following symlinks (a
+    submission may plant them): scratch is chowned to it, the workspace made world-readable.
+    At "unprivileged-user" every ancestor of both folders must be searchable by others (make
+    the job folder 0o711, not mkdtemp's 0o700); a ValueError says which is not.
     """
     level = level or isolation_level()
     workspace, scratch = Path(os.path.realpath(workspace)), Path(os.path.realpath(scratch))
@@ -142,9 +161,11 @@ def command(argv: list[str], *, workspace: Path, scratch: Path, cwd: Path | None
     readonly_paths = [Path(os.path.realpath(p)) for p in readonly_paths]
     if not any(cwd == p or p in cwd.parents for p in (workspace, scratch, *readonly_paths)):
         raise ValueError(f"cwd {cwd} is neither in the workspace nor in scratch")
-    drop = level != "none" and os.geteuid() == 0
-    if drop:
+    if level != "none" and os.geteuid() == 0:
+        uid = sandbox_uid() if uid is None else uid
         _prepare(workspace, scratch, uid, check_ancestors=level == "unprivileged-user")
+    else:
+        uid = None
     env = {
         "PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin",
         "HOME": str(scratch),
@@ -159,20 +180,21 @@ def command(argv: list[str], *, workspace: Path, scratch: Path, cwd: Path | None
         "OMP_NUM_THREADS": "1",
         "OPENBLAS_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
-        "MALLOC_ARENA_MAX": "2",  # glibc reserves 64 MiB of address space per thread otherwise
+        "MALLOC_ARENA_MAX": "2",  # else glibc reserves 64 MiB of address space per thread
+                                  # (an ipykernel: 0.9 GiB of RLIMIT_AS instead of 0.37)
+        **(extra_env or {}),
     }
     if level == "bubblewrap":
-        argv = _bwrap(workspace, scratch, cwd, readonly_paths, uid if drop else None) + list(argv)
-    return Launch(argv=list(argv), env=env, cwd=str(cwd), level=level,
-                  uid=uid if drop else None)
+        argv = _bwrap(workspace, scratch, cwd, readonly_paths, uid) + list(argv)
+    return Launch(argv=list(argv), env=env, cwd=str(cwd), level=level, uid=uid)
 
 
 def start(argv: list[str], *, workspace: Path, scratch: Path, limits: Limits,
-          cwd: Path | None = None, readonly_paths=(), uid: int = DEFAULT_UID,
-          level: str | None = None, **popen_kwargs) -> subprocess.Popen:
+          cwd: Path | None = None, readonly_paths=(), extra_env: dict[str, str] | None = None,
+          uid: int | None = None, level: str | None = None, **popen_kwargs) -> subprocess.Popen:
     """Start a student process with limits; popen_kwargs go to subprocess.Popen
     (stdin/stdout/stderr/pass_fds)."""
-    launch = command(argv, workspace=workspace, scratch=scratch, cwd=cwd,
+    launch = command(argv, workspace=workspace, scratch=scratch, cwd=cwd, extra_env=extra_env,
                      readonly_paths=readonly_paths, uid=uid, level=level)
     proc = subprocess.Popen(launch.argv, env=launch.env, cwd=launch.cwd,
                             preexec_fn=launch.preexec(limits), **popen_kwargs)
@@ -184,8 +206,13 @@ def stop(proc: subprocess.Popen, grace: float = 0.2) -> None:
     """Kill the process and every process it started; return once they are gone.
 
     Descendants (in bubblewrap: the PID namespace's init and everything inside, reparented
-    daemons included) are killed one by one besides the session/process group; at
-    "unprivileged-user" a daemon that left the tree is found by its uid."""
+    daemons included) are killed besides the session/process group; at "unprivileged-user"
+    every process of the student's uid is (a double-forked daemon leaves the tree). That uid
+    comes from start(), or else from the process itself while it is not yet reaped."""
+    launch = getattr(proc, "sandbox_launch", None)
+    uid = launch.uid if launch is not None and launch.level == "unprivileged-user" else None
+    if launch is None and _uid_of(proc.pid) in UID_POOL:
+        uid = _uid_of(proc.pid)
     tree = _descendants(proc.pid)
     try:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -196,21 +223,20 @@ def stop(proc: subprocess.Popen, grace: float = 0.2) -> None:
             os.kill(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-    launch = getattr(proc, "sandbox_launch", None)
-    if launch is not None and launch.level == "unprivileged-user" and launch.uid is not None:
-        kill_uid(launch.uid)
+    if uid is not None:
+        kill_uid(uid)
     deadline = time.monotonic() + grace + 5
     while time.monotonic() < deadline and (proc.poll() is None or any(map(_alive, tree))):
         time.sleep(0.01)
 
 
-def kill_uid(uid: int, attempts: int = 20) -> None:
-    """SIGKILL every process of `uid` (never the grader's own). kill(-1) from a child that
+def kill_uid(uid: int, attempts: int = 50) -> None:
+    """SIGKILL every process of `uid` (never root's or the grader's). kill(-1) from a child that
     became `uid` reaches exactly that uid's processes; repeated while a fork bomb refills."""
-    if uid == os.geteuid() or os.geteuid() != 0:
+    if uid in (0, os.geteuid()) or os.geteuid() != 0:
         return
     for _ in range(attempts):
-        if not _pids_of(uid):
+        if uid not in _uids_running():
             return
         pid = os.fork()
         if pid == 0:  # only system calls here: the grader may have threads
@@ -226,21 +252,22 @@ def kill_uid(uid: int, attempts: int = 20) -> None:
 
 
 def kernel_manager(*, workspace: Path, scratch: Path, limits: Limits = Limits(),
-                   cwd: Path | None = None, readonly_paths=(), uid: int = DEFAULT_UID,
-                   level: str | None = None):
+                   cwd: Path | None = None, readonly_paths=(), level: str | None = None):
     """A jupyter_client KernelManager whose ipykernel runs in the sandbox.
 
-    The kernel talks over ipc (Unix sockets in scratch): TCP loopback inside the sandbox's
-    network namespace cannot reach the grader's. The connection file is scratch/kernel.json,
-    handed to `uid`. The notebook's kernelspec is ignored: it is always this Python's
-    ipykernel. Usage (nbclient: `NotebookClient(nb, km=km).execute()` instead of the client):
+    The kernel talks over ipc (Unix sockets in scratch, reached at the same path inside and
+    out): TCP loopback inside the sandbox's network namespace cannot reach the grader's.
+    The connection file is scratch/kernel.json; command() hands scratch, this file included,
+    to the kernel's uid. The notebook's kernelspec is ignored: it is always this Python's
+    ipykernel. JPY_PARENT_PID is not set: inside the PID namespace the kernel's parent is pid 1,
+    which ipykernel would take for a dead parent. Usage (or `NotebookClient(nb, km=km)`):
 
         km = sandbox.kernel_manager(workspace=ws, scratch=scratch, limits=limits)
         km.start_kernel()
         kc = km.blocking_client()
         kc.start_channels()
         kc.wait_for_ready(timeout=60)
-        kc.execute_interactive("1+1", timeout=30)
+        reply = kc.execute_interactive("1+1", timeout=30)
         kc.stop_channels()
         km.shutdown_kernel(now=True)   # also kills whatever the kernel started
     """
@@ -248,7 +275,7 @@ def kernel_manager(*, workspace: Path, scratch: Path, limits: Limits = Limits(),
         transport="ipc", ip=str(Path(scratch) / "kernel-ipc"),
         connection_file=str(Path(scratch) / "kernel.json"),
         sandbox_options=dict(workspace=workspace, scratch=scratch, cwd=cwd,
-                             readonly_paths=readonly_paths, uid=uid, level=level),
+                             readonly_paths=readonly_paths, level=level),
         sandbox_limits=limits)
 
 
@@ -260,24 +287,28 @@ def _kernel_manager_class():
     class SandboxedKernelManager(KernelManager):
         sandbox_options = Any()
         sandbox_limits = Any()
+        sandbox_launch = Any(None)
 
         async def _async_launch_kernel(self, kernel_cmd, **kw):
-            cwd = kw.pop("cwd", None) or self.sandbox_options["cwd"]
+            # nbclient's env and cwd give way to the sandbox's.
             launch = command([sys.executable, "-m", "ipykernel_launcher", "-f",
-                              self.connection_file], **{**self.sandbox_options, "cwd": cwd})
-            if launch.uid is not None:
-                os.chown(self.connection_file, launch.uid, launch.uid)
-            self._sandbox_launch = launch
-            kw.update(env=launch.env, cwd=launch.cwd, preexec_fn=launch.preexec(self.sandbox_limits),
-                      independent=True)  # no JPY_PARENT_PID: inside, the parent is pid 1
+                              self.connection_file], **self.sandbox_options)
+            kw.update(env=launch.env, cwd=launch.cwd, independent=True,  # no JPY_PARENT_PID
+                      preexec_fn=launch.preexec(self.sandbox_limits))
             kw.setdefault("stdout", subprocess.DEVNULL)
             kw.setdefault("stderr", subprocess.DEVNULL)
             await super()._async_launch_kernel(launch.argv, **kw)
+            self.provisioner.process.sandbox_launch = self.sandbox_launch = launch
+
+        async def _async_kill_kernel(self, restart=False):
+            if self.provisioner is not None and self.provisioner.process is not None:
+                stop(self.provisioner.process)  # the whole sandbox, not just the process group
+            await super()._async_kill_kernel(restart=restart)
 
         async def _async_cleanup_resources(self, restart=False):
-            launch = getattr(self, "_sandbox_launch", None)
-            if launch is not None and launch.level == "unprivileged-user" and launch.uid is not None:
-                kill_uid(launch.uid)  # daemons that left the kernel's process group
+            launch = self.sandbox_launch  # after a polite shutdown, daemons may be left
+            if launch is not None and launch.level == "unprivileged-user":
+                kill_uid(launch.uid)
             await super()._async_cleanup_resources(restart=restart)
 
     return SandboxedKernelManager
@@ -287,61 +318,62 @@ def _bwrap(workspace: Path, scratch: Path, cwd: Path, readonly_paths, uid: int |
     args = [shutil.which("bwrap") or "bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc",
             "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox",
             "--die-with-parent", "--new-session",  # setsid: no TIOCSTI into the grader's tty
-            "--ro-bind", "/usr", "/usr"]
-    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
-        if os.path.islink(top):  # merged /usr: keep the links
-            args += ["--symlink", os.readlink(top), top]
-        elif os.path.isdir(top):
-            args += ["--ro-bind", top, top]
-    for path in _ETC:
-        args += ["--ro-bind-try", path, path]
-    args += ["--proc", "/proc", "--dev", "/dev",
-             "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
-    made: set[str] = set()
+            "--proc", "/proc", "--dev", "/dev",
+            "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
+    made: set[Path] = set()
 
     def bind(flag: str, path) -> None:
-        path = os.path.realpath(path)
-        # bwrap would create missing parents with the host's mode (0700 for /root, mkdtemp):
-        # create them 0755 so that the unprivileged student can walk to the bound folder.
+        # As root, bwrap creates missing parent folders 0700: make them 0755 first, or the
+        # unprivileged student could not walk to what is bound below them.
         for parent in reversed(Path(path).parents[:-1]):
-            if str(parent) not in made:
-                made.add(str(parent))
+            if parent not in made:
+                made.add(parent)
                 args.extend(["--perms", "0755", "--dir", str(parent)])
-        args.extend([flag, path, path])
+        args.extend([flag, str(path), str(path)])
 
+    bind("--ro-bind", "/usr")
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(top):  # merged /usr: keep the links
+            args.extend(["--symlink", os.readlink(top), top])
+        elif os.path.isdir(top):
+            bind("--ro-bind", top)
     python = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix)}
-    for path in sorted(p for p in python if not p.startswith("/usr/")):
-        bind("--ro-bind", path)
-    bind("--ro-bind", workspace)
-    for path in readonly_paths:
+    for path in [*_ETC, *sorted(p for p in python if not p.startswith("/usr/"))]:
+        if os.path.exists(path):
+            bind("--ro-bind", path)
+    for path in [workspace, *readonly_paths]:
         bind("--ro-bind", path)
     bind("--bind", scratch)
     args += ["--chdir", str(cwd)]
     if uid is None:  # not root: bwrap needs a user namespace, and cannot switch uid outside it
         return args + ["--unshare-user", "--"]
+    # Root stays root in bwrap (it binds 0700 folders such as /root/.pyenv); setpriv then drops
+    # the student to `uid` with no capabilities, so that RLIMIT_NPROC holds.
     return args + ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--",
                    shutil.which("setpriv") or "/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}",
                    "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--"]
 
 
 def _prepare(workspace: Path, scratch: Path, uid: int, check_ancestors: bool) -> None:
-    for root, dirs, files in os.walk(scratch):  # os.walk does not enter symlinked folders
-        for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
-            os.chown(name, uid, uid, follow_symlinks=False)
+    # Symlinks are never followed: a submission may plant one to, say, a solution file. In
+    # scratch (writable by students) every change goes through a folder's fd, so a folder
+    # swapped for a symlink meanwhile cannot redirect it; the workspace is the grader's.
+    os.chown(scratch, uid, uid)
+    for _, dirs, files, fd in os.fwalk(scratch):
+        for name in dirs + files:
+            os.chown(name, uid, uid, dir_fd=fd, follow_symlinks=False)
     for root, dirs, files in os.walk(workspace):
-        for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
-            st = os.lstat(name)
-            if not os.path.islink(name):  # chmod would follow it to, say, a solution file
-                extra = 0o055 if os.path.isdir(name) or st.st_mode & 0o100 else 0o044
-                if st.st_mode & extra != extra:
-                    os.chmod(name, st.st_mode | extra)
+        for path in [root, *(os.path.join(root, n) for n in dirs + files)]:
+            mode = os.lstat(path).st_mode
+            extra = 0o055 if stat.S_ISDIR(mode) or mode & 0o100 else 0o044
+            if not stat.S_ISLNK(mode) and mode & extra != extra:
+                os.chmod(path, mode | extra)
     if check_ancestors:
         for folder in (workspace, scratch):
             for parent in folder.parents:
                 if not parent.stat().st_mode & 0o001:
                     raise ValueError(f"{folder} is out of reach of uid {uid}: {parent} is not "
-                                     "searchable by others (chmod o+x, or make the folders "
-                                     "below a 0o711 directory)")
+                                     "searchable by others (make the job folder 0o711)")
 
 
 def _works(level: str) -> bool:
@@ -398,14 +430,13 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _pids_of(uid: int) -> list[int]:
-    pids = []
-    for entry in filter(str.isdigit, os.listdir("/proc")):
-        try:  # the real uid: /proc/PID's owner is root for a non-dumpable process
-            with open(f"/proc/{entry}/status") as f:
-                real = next(line for line in f if line.startswith("Uid:")).split()[1]
-        except (OSError, StopIteration):
-            continue
-        if int(real) == uid and _alive(int(entry)):
-            pids.append(int(entry))
-    return pids
+def _uid_of(pid: int | str) -> int | None:
+    try:  # the real uid: /proc/PID's owner is root for a non-dumpable process
+        with open(f"/proc/{pid}/status") as f:
+            return int(next(line for line in f if line.startswith("Uid:")).split()[1])
+    except (OSError, StopIteration, ValueError):
+        return None
+
+
+def _uids_running() -> set[int]:
+    return {_uid_of(pid) for pid in os.listdir("/proc") if pid.isdigit() and _alive(int(pid))}

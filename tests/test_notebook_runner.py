@@ -23,6 +23,19 @@ def alive(pid: int) -> bool:
         return True
 
 
+def processes_with(marker: str) -> list[int]:
+    """Live processes whose command line contains `marker` (found through /proc, so that it
+    works whatever PID namespace the notebook ran in)."""
+    found = []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if marker.encode() in Path(f"/proc/{entry}/cmdline").read_bytes() and alive(int(entry)):
+                found.append(int(entry))
+        except OSError:
+            pass
+    return found
+
+
 def run(tmp_path: Path, cells, *, cell_timeout=20.0, notebook_timeout=30.0,
         continue_on_error=True, name="nb.ipynb"):
     """Write `cells` (source strings; "# md" for markdown) as workspace/notebooks/<name> and run
@@ -111,8 +124,11 @@ def test_stop_at_first_error_leaves_later_cells_not_run(tmp_path):
 
 
 def test_endless_cell_is_stopped_and_the_kernel_tree_killed(tmp_path):
+    marker = f"600.{os.getpid()}{time.monotonic_ns() % 10**6}"   # a unique sleep duration
     result, out = run(tmp_path, [
-        "import subprocess\nchild = subprocess.Popen(['sleep', '600'])\nprint(child.pid)",
+        "import subprocess, sys\n"
+        f"subprocess.Popen(['sleep', '{marker}'])\n"
+        f"subprocess.Popen([sys.executable, '-c', 'import os, time; os.setsid(); time.sleep({marker})'])",
         "print('looping', flush=True)\nwhile True:\n    pass",
         "print('never')",
     ], cell_timeout=1.5)
@@ -123,14 +139,13 @@ def test_endless_cell_is_stopped_and_the_kernel_tree_killed(tmp_path):
     assert "[grader]" in out.cells[1].outputs[-1]["text"]
     assert out.cells[2].metadata["grader"] == "not run"
     assert_kernel_gone(result, tmp_path)
-    grandchild = int(out.cells[0].outputs[0]["text"])
     deadline = time.monotonic() + 5
-    while alive(grandchild) and time.monotonic() < deadline:
+    while processes_with(marker) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not alive(grandchild), "a process started by the notebook outlived it"
+    assert not processes_with(marker), "a process started by the notebook outlived it"
     tests = notebook_tests(result, 2.0, "visible")
     assert tests[1].name == "notebook nb.ipynb: cell 2 timed out"
-    assert tests[0].score == pytest.approx(2.0 / 3)
+    assert tests[0].score == pytest.approx(2.0 / 3, abs=1e-3)
 
 
 def test_notebook_over_its_total_time_limit_stops(tmp_path):
@@ -164,8 +179,8 @@ def test_os_exit_is_recorded_as_a_dead_kernel_and_the_notebook_saved(tmp_path):
 def test_huge_output_is_truncated_in_the_saved_notebook(tmp_path):
     result, out = run(tmp_path, [
         "print('START' + 'x' * 50_000_000 + 'END')",
-        "for i in range(200_000):\n    print(i)",
-        "from IPython.display import display\nfor i in range(500):\n    display(i)",
+        "for i in range(20_000):\n    print(i)",
+        "from IPython.display import display\nfor i in range(80):\n    display(i)",
     ])
     assert result.ran_to_end and result.errors == []
     assert (tmp_path / "out" / "nb.ipynb").stat().st_size < 300_000
@@ -173,7 +188,7 @@ def test_huge_output_is_truncated_in_the_saved_notebook(tmp_path):
     assert text.startswith("START") and text.rstrip().endswith("END")
     assert "characters omitted by the grader" in text and len(text) < 30_000
     lines = "".join(o["text"] for o in out.cells[1].outputs)
-    assert lines.startswith("0\n1\n") and lines.endswith("199999\n")
+    assert lines.startswith("0\n1\n") and lines.endswith("19999\n")
     assert "more outputs omitted" in out.cells[2].outputs[-1]["text"]
 
 
@@ -208,3 +223,34 @@ def test_scoring_counts_cells_that_finished_without_an_error():
     assert "cell 3 raised ValueError" in main.output and "stopped in cell 8" in main.output
     assert (first.what, second.what) == ("cell 3 raised ValueError", "cell 8 timed out")
     assert all(t.name.startswith("notebook n.ipynb: ") for t in (main, first, second))
+
+
+def test_runs_from_inside_a_running_event_loop(tmp_path):
+    import asyncio
+
+    async def caller():
+        return run(tmp_path, ["print('ok')"])
+
+    result, out = asyncio.run(caller())
+    assert result.ran_to_end and out.cells[0].outputs[0]["text"] == "ok\n"
+
+
+def test_a_kernel_that_cannot_start_is_a_grader_error_not_a_crash(tmp_path):
+    workspace = tmp_path / "ws"
+    (workspace / "notebooks").mkdir(parents=True)
+    nbformat.write(new_notebook(cells=[new_code_cell("1")]), workspace / "notebooks" / "k.ipynb")
+    common = dict(workspace=workspace, cell_timeout=5, notebook_timeout=5,
+                  continue_on_error=True)
+    starved = run_notebook(workspace / "notebooks" / "k.ipynb", tmp_path / "out" / "k.ipynb",
+                           scratch=tmp_path / "s", limits=sandbox.Limits(memory_bytes=30 << 20),
+                           **common)
+    assert starved.grader_error and "kernel" in starved.grader_error.lower()
+    assert not starved.ran_to_end and (tmp_path / "out" / "k.ipynb").exists()
+    [test] = notebook_tests(starved, 1.0, "visible")
+    assert "grader's side" in test.output and test.score == 0
+    assert_kernel_gone(starved, tmp_path)
+
+    deep = tmp_path / ("d" * 120)   # AF_UNIX socket paths are limited to 107 bytes
+    long_path = run_notebook(workspace / "notebooks" / "k.ipynb", tmp_path / "out2" / "k.ipynb",
+                             scratch=deep, limits=sandbox.Limits(), **common)
+    assert "too long" in long_path.grader_error and (tmp_path / "out2" / "k.ipynb").exists()

@@ -162,16 +162,16 @@ def outcome(header: str, checks: list[Check], hint: str = "", notes: list[str] =
 
 def describe_inputs(**named) -> str:
     """'x (4, 5), gamma (5,), bn_param {mode: 'train', eps: 1e-05}' for the output text."""
-    return ", ".join("%s %s" % (name, _describe(value)) for name, value in named.items())
+    return ", ".join("%s %s" % (name, describe_value(value)) for name, value in named.items())
 
 
-def _describe(value) -> str:
+def describe_value(value) -> str:
     if isinstance(value, np.ndarray):
         return shape_text(value.shape)
     if isinstance(value, dict):
-        return "{" + ", ".join("%s: %s" % (k, _describe(v)) for k, v in value.items()) + "}"
+        return "{" + ", ".join("%s: %s" % (k, describe_value(v)) for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_describe(v) for v in value) + "]"
+        return "[" + ", ".join(describe_value(v) for v in value) + "]"
     if isinstance(value, float):
         return fmt(value)
     return repr(value)

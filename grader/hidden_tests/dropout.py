@@ -1,0 +1,139 @@
+"""Hidden tests of inverted dropout, checked by its properties: the random draws are the
+student's own, so there is no reference output to compare with."""
+from functools import partial
+
+import numpy as np
+
+from grader.hidden_tests.checks import (
+    as_array, compare, describe_inputs, failed_check, outcome, passed_check, shape_text)
+from grader.hidden_tests.harness import call, failed_reply, forward_backward, register
+
+TESTS = []
+test = partial(register, TESTS)
+
+SIGMAS = 5.0    # binomial tolerance of the keep rate, in standard deviations
+
+KEEP_HINT = ("p is the probability of KEEPING a unit: mask = np.random.rand(*x.shape) < p, and "
+             "the kept units are divided by p (inverted dropout).")
+SCALE_HINT = "inverted dropout: out = x * mask / p at train time, so kept units are x / p and dropped ones 0."
+TEST_MODE_HINT = "at test time dropout does nothing: out = x (no mask, no scaling)."
+SEED_HINT = ("when dropout_param has a 'seed', call np.random.seed(seed) before drawing the mask "
+             "(the given code does it: keep it, and draw with np.random).")
+BACKWARD_HINT = ("store the mask used in the forward pass in the cache and return dx = dout * mask "
+                 "/ p (or keep mask / p in the cache and return dout * mask).")
+
+
+def nonzero_input(rng, shape):
+    """Inputs with no zeros, so a unit was kept exactly where the output is non-zero."""
+    return rng.uniform(0.5, 1.5, shape) * rng.choice([-1.0, 1.0], shape)
+
+
+def run_forwards(student, settings, header, calls):
+    """(outputs of dropout_forward as float arrays, one per (x, dropout_param), None), or
+    (None, a failing Outcome) as soon as one call does not give an array of x's shape."""
+    outputs = []
+    for x, dropout_param in calls:
+        reply = call(student, settings, "dropout_forward", [x, dropout_param], pick=0)
+        if not reply.ok:
+            return None, failed_reply("dropout_forward", reply, header)
+        usable = compare("out", reply.result["result"], np.zeros(x.shape), np.inf)
+        if not usable.ok:
+            return None, outcome(header, [usable], KEEP_HINT)
+        outputs.append(as_array(reply.result["result"])[0])
+    return outputs, None
+
+
+@test("dropout_forward", "train mode keeps each unit with probability p")
+def keep_rate(student, rng, reference, settings):
+    x = nonzero_input(rng, (400, 500))
+    ps = (0.3, 0.85)
+    header = "Ran your dropout_forward in train mode on x %s with p = %s; counted the kept units." % (
+        shape_text(x.shape), " and ".join(map(str, ps)))
+    outputs, failure = run_forwards(student, settings, header,
+                                    [(x, {"mode": "train", "p": p}) for p in ps])
+    if failure:
+        return failure
+    checks = []
+    for p, out in zip(ps, outputs):
+        rate = float(np.mean(out != 0))
+        margin = SIGMAS * np.sqrt(p * (1 - p) / x.size)
+        text = "kept %.2f%% of the units, expected %.0f%% ± %.2f%%" % (100 * rate, 100 * p, 100 * margin)
+        checks.append((passed_check if abs(rate - p) <= margin else failed_check)(
+            "p=%g" % p, text, keep_rate=rate, expected=p, margin=margin))
+    return outcome(header, checks, KEEP_HINT)
+
+
+@test("dropout_forward", "train mode scales kept units by 1/p, 3-D input")
+def scaling(student, rng, reference, settings):
+    x, p = nonzero_input(rng, (10, 20, 30)), 0.6
+    header = "Ran your dropout_forward in train mode on %s, p = %g." % (describe_inputs(x=x), p)
+    outputs, failure = run_forwards(student, settings, header, [(x, {"mode": "train", "p": p})])
+    if failure:
+        return failure
+    kept = outputs[0] != 0
+    checks = [compare("kept units (out where out != 0)", outputs[0][kept], x[kept] / p,
+                      settings["tolerance"])]
+    if not kept.any():
+        checks.append(failed_check("kept units", "none: every output is 0"))
+    return outcome(header, checks, SCALE_HINT)
+
+
+@test("dropout_forward", "test mode is the identity")
+def test_mode(student, rng, reference, settings):
+    x, p = nonzero_input(rng, (3, 4, 5, 2)), 0.4
+    header = "Ran your dropout_forward in test mode on %s, p = %g." % (describe_inputs(x=x), p)
+    reply = call(student, settings, "dropout_forward", [x, {"mode": "test", "p": p}], pick=0)
+    if not reply.ok:
+        return failed_reply("dropout_forward", reply, header)
+    return outcome(header, [compare("out", reply.result["result"], x, settings["tolerance"])],
+                   TEST_MODE_HINT)
+
+
+@test("dropout_forward", "the same seed gives the same mask, another seed another one")
+def seeded(student, rng, reference, settings):
+    x, p = nonzero_input(rng, (30, 40)), 0.5
+    seeds = [int(s) for s in rng.integers(0, 2**31, 2)]
+    header = "Ran your dropout_forward in train mode on %s, p = %g, with seeds %d, %d, %d." % (
+        describe_inputs(x=x), p, seeds[0], seeds[0], seeds[1])
+    outputs, failure = run_forwards(student, settings, header, [
+        (x, {"mode": "train", "p": p, "seed": seed}) for seed in (seeds[0], seeds[0], seeds[1])])
+    if failure:
+        return failure
+    masks = [out != 0 for out in outputs]
+    same, different = np.array_equal(masks[0], masks[1]), not np.array_equal(masks[0], masks[2])
+    checks = [(passed_check if same else failed_check)(
+                  "same seed twice", "same mask" if same else "different masks"),
+              (passed_check if different else failed_check)(
+                  "another seed", "another mask" if different else "the same mask")]
+    return outcome(header, checks, SEED_HINT)
+
+
+def check_backward_mask(student, rng, settings, shape, dropout_param):
+    x, dout = nonzero_input(rng, shape), rng.normal(0, 1, shape)
+    p = dropout_param["p"]
+    header = ("Ran your dropout_forward then your dropout_backward on %s with dropout_param %s; "
+              "dx must be dout * (out != 0) / p for the forward's own mask." % (
+                  describe_inputs(x=x, dout=dout), dropout_param))
+    reply = forward_backward(student, settings, "dropout_forward", "dropout_backward",
+                             [x, dropout_param], dout)
+    if not reply.ok:
+        failing = "dropout_forward" if reply.error.get("where") == "dropout_forward" else "dropout_backward"
+        return failed_reply(failing, reply, header)
+    out, dx = reply.result["forward"], reply.result["backward"]
+    forward_check = compare("out of your dropout_forward", out, np.zeros(shape), np.inf)
+    if not forward_check.ok:
+        forward_check.line += " — implement dropout_forward first: its mask is what is checked"
+        return outcome(header, [forward_check])
+    kept = as_array(out)[0] != 0
+    return outcome(header, [compare("dx", dx, dout * kept / p, settings["tolerance"])], BACKWARD_HINT)
+
+
+@test("dropout_backward", "train mode reuses the forward's mask")
+def backward_mask(student, rng, reference, settings):
+    return check_backward_mask(student, rng, settings, (60, 70), {"mode": "train", "p": 0.35})
+
+
+@test("dropout_backward", "train mode with a seed, 3-D input")
+def backward_seeded(student, rng, reference, settings):
+    return check_backward_mask(student, rng, settings, (4, 5, 6),
+                               {"mode": "train", "p": 0.8, "seed": int(rng.integers(0, 2**31))})

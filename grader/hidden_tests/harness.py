@@ -1,0 +1,260 @@
+"""What the hidden tests share: the catalogue entry, asking the student's process, running
+the reference in the grader's process, numerical gradients of the student's own forward,
+and the two generic checks (a forward against the reference; a backward against the
+reference and, when it fails, against the numerical gradient of the student's forward).
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from grader.hidden_tests.checks import (
+    Check, Outcome, as_array, compare, describe_inputs, failed_check, outcome)
+from grader.student_process import Reply
+
+MAX_NUMERIC_CALLS = 4000     # perturbed evaluations one numerical gradient may ask for
+
+
+@dataclass(frozen=True)
+class HiddenTest:
+    """One catalogue entry; run(student, rng, reference, settings) -> Outcome."""
+
+    function: str     # graded unit, exactly as in the spec ("batchnorm_forward", "adam", ...)
+    what: str         # what this test checks, after "<function>: " in the test name
+    group: str        # rubric group: points, tolerance, timeout, visibility
+    run: Callable
+
+
+def register(catalogue: list, function: str, what: str, group: str | None = None):
+    """Decorator adding a test function to a family's catalogue list, in source order."""
+    def add(run):
+        catalogue.append(HiddenTest(function, what, group or function, run))
+        return run
+    return add
+
+
+# --------------------------------------------------------------------------- student side
+
+
+def ask(student, settings: dict, op: dict) -> Reply:
+    """One request with the time left before this test's deadline."""
+    left = settings["deadline"] - time.monotonic()
+    return student.request(op, timeout=max(0.5, left))
+
+
+def call(student, settings, function, args, *, module="layers", pick=None, kwargs=None) -> Reply:
+    return ask(student, settings, {"op": "call", "module": module, "function": function,
+                                   "args": list(args), "kwargs": kwargs or {}, "pick": pick})
+
+
+def forward_backward(student, settings, forward, backward, args, dout, *, module="layers") -> Reply:
+    return ask(student, settings, {"op": "forward_backward", "module": module, "forward": forward,
+                                   "backward": backward, "args": list(args), "dout": dout})
+
+
+def failed_reply(function: str, reply: Reply, header: str = "") -> Outcome:
+    """The outcome of a test whose request got no usable answer."""
+    if reply.status == "raised":
+        text = "Calling your %s: %s" % (function, reply.message)
+    elif reply.status == "timeout":
+        text = "Your %s %s." % (function, reply.message)
+    elif reply.status == "died":
+        text = "While running your %s, %s" % (function, reply.message)
+    else:
+        text = reply.message
+    details = {"status": reply.status, "error": reply.error or None}
+    return Outcome(False, (header + "\n" if header else "") + text, 0.0, details)
+
+
+# --------------------------------------------------------------------------- reference side
+
+
+@contextlib.contextmanager
+def global_rng_kept():
+    """The reference's dropout calls np.random.seed: keep the grader's global state intact."""
+    state = np.random.get_state()
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
+def reference_call(function, args, kwargs=None):
+    """Call a reference function on deep copies; returns (result, the copies afterwards)."""
+    args, kwargs = copy.deepcopy(list(args)), copy.deepcopy(kwargs or {})
+    with global_rng_kept():
+        result = function(*args, **kwargs)
+    return result, args
+
+
+def reference_forward_backward(module, forward, backward, args, dout):
+    """(out, gradients as a tuple) of the reference on copies of the inputs."""
+    result, _ = reference_call(getattr(module, forward), args)
+    out, cache = result
+    gradients = getattr(module, backward)(np.array(dout, copy=True), cache)
+    return out, gradients if isinstance(gradients, tuple) else (gradients,)
+
+
+# --------------------------------------------------------------------------- numerical gradients
+
+
+def step_size(value) -> float:
+    """Central-difference step scaled to the input: small inputs need a small step."""
+    scale = float(np.std(value)) if np.size(value) > 1 else float(np.abs(value).max(initial=1.0))
+    return 1e-5 * min(1.0, max(1e-3, scale))
+
+
+def perturbed(base: np.ndarray, h: float):
+    """Copies of `base` with one entry moved by +h, then by -h, entry after entry."""
+    for flat in range(base.size):
+        for sign in (1.0, -1.0):
+            moved = base.copy()
+            moved.flat[flat] += sign * h
+            yield moved
+
+
+def central_differences(outputs, plan, dout=1.0) -> dict:
+    """Gradients from the outputs of perturbed() inputs, in the order of `plan`
+    ([(name, shape, h)]), each output contracted with the upstream gradient dout."""
+    dout = np.asarray(dout, dtype=float)
+    gradients, cursor = {}, 0
+    for name, shape, h in plan:
+        size = int(np.prod(shape, dtype=int))
+        values = np.asarray(outputs[cursor:cursor + 2 * size], dtype=float)
+        differences = (values[0::2] - values[1::2]) * dout
+        gradients[name] = (differences.reshape(size, -1).sum(axis=1) / (2 * h)).reshape(shape)
+        cursor += 2 * size
+    return gradients
+
+
+def numerical_gradients(student, settings, function, args, wrt: dict, dout, *,
+                        module="layers", pick=0):
+    """Numerical gradients of the student's own `function` (its output `pick`, contracted
+    with dout) with respect to the arguments named in `wrt` ({name: argument index}).
+    The grader sends the perturbed inputs and differences the outputs itself.
+    Returns ({name: gradient}, None) or (None, a sentence saying why there is none)."""
+    plan, calls = [], []
+    for name, index in wrt.items():
+        base = np.asarray(args[index], dtype=float)
+        h = step_size(base)
+        calls += [{"args": [moved if i == index else a for i, a in enumerate(args)]}
+                  for moved in perturbed(base, h)]
+        plan.append((name, base.shape, h))
+    if len(calls) > MAX_NUMERIC_CALLS:
+        return None, "the input is too large for a numerical gradient"
+    reply = ask(student, settings, {"op": "call_many", "module": module, "function": function,
+                                    "calls": calls, "pick": pick})
+    if not reply.ok:
+        return None, "your %s could not be evaluated on perturbed inputs (%s)" % (
+            function, reply.message.splitlines()[0] if reply.message else reply.status)
+    outputs = reply.result["results"]
+    for value in outputs:
+        array, _ = as_array(value)
+        if array is None or array.shape != np.shape(dout):
+            return None, "your %s does not return an output of shape %s" % (function, np.shape(dout))
+    return central_differences(outputs, plan, dout), None
+
+
+# --------------------------------------------------------------------------- generic checks
+
+
+def check_forward(student, reference, settings, function, args, names, hint, *,
+                  module="layers", written_back: dict | None = None) -> Outcome:
+    """Student's out (result[0]) against the reference's on the same inputs; written_back
+    ({argument index: [keys]}) also compares what both left in dict arguments."""
+    header = "Compared the output of your %s with the reference on %s." % (
+        function, describe_inputs(**dict(zip(names, args))))
+    reply = call(student, settings, function, args, module=module, pick=0)
+    if not reply.ok:
+        return failed_reply(function, reply, header)
+    expected, ref_args = reference_call(getattr(getattr(reference, module), function), args)
+    checks = [compare("out", reply.result["result"], expected[0], settings["tolerance"])]
+    for index, keys in (written_back or {}).items():
+        after = reply.result["args_after"][index]
+        for key in keys:
+            checks.append(compare_key(names[index], after, key, ref_args[index][key], settings))
+    return outcome(header, checks, hint)
+
+
+def compare_key(owner: str, mapping, key: str, expected, settings) -> Check:
+    """mapping[key] against expected, with a clear line when the key or the dict is missing."""
+    name = "%s[%r]" % (owner, key)
+    if not isinstance(mapping, dict):
+        return failed_check(name, "%s is not a dict after the call" % owner)
+    if key not in mapping:
+        return failed_check(name, "missing after the call: write it back into %s" % owner)
+    return compare(name, mapping[key], expected, settings["tolerance"])
+
+
+def check_backward(student, rng, reference, settings, *, forward, backward, args, names,
+                   wrt: dict, hint, module="layers") -> Outcome:
+    """The student's backward (fed by the student's own forward's cache) against the
+    reference's; when that fails, the numerical gradient of the student's forward tells a
+    wrong forward from a wrong backward. wrt: {gradient name: argument index}, in the
+    order the backward returns the gradients."""
+    ref_module = getattr(reference, module)
+    (out, _), _ = reference_call(getattr(ref_module, forward), args)
+    dout = rng.standard_normal(np.shape(out))
+    ref_out, expected = reference_forward_backward(ref_module, forward, backward, args, dout)
+    header = "Ran your %s then your %s on %s with a random upstream gradient dout %s." % (
+        forward, backward, describe_inputs(**dict(zip(names, args))), np.shape(dout))
+    reply = forward_backward(student, settings, forward, backward, args, dout, module=module)
+    if not reply.ok:
+        failing = forward if reply.error.get("where") == forward else backward
+        return failed_reply(failing, reply, header)
+    got = reply.result["backward"]
+    if len(wrt) == 1 and not isinstance(got, tuple):
+        got = (got,)
+    if not isinstance(got, tuple) or len(got) != len(wrt):
+        if got is None:
+            return outcome(header, [compare(", ".join(wrt), None, 0.0, 1.0)], hint)
+        count = "%d values" % len(got) if isinstance(got, tuple) else "a %s" % type(got).__name__
+        return Outcome(False, "%s\nYour %s returned %s; expected %s." % (
+            header, backward, count, ", ".join(wrt)), details={"returned": count})
+    tolerance = settings["tolerance"]
+    checks = [compare(name, value, ref, tolerance) for name, value, ref in zip(wrt, got, expected)]
+    if all(check.ok for check in checks) or any(check.is_none for check in checks):
+        return outcome(header, checks, hint)
+    return diagnose(student, settings, header, checks, got, reply.result["forward"], ref_out,
+                    forward, args, wrt, dout, hint, module)
+
+
+def diagnose(student, settings, header, checks, got, student_out, ref_out, forward, args,
+             wrt, dout, hint, module, labels=("forward", "backward")) -> Outcome:
+    """Add the verdict of a numerical gradient of the student's own forward. `checks`
+    compared the gradients `got` (ordered like wrt) with the reference."""
+    fwd, bwd = labels
+    forward_check = compare(fwd, student_out, ref_out, settings["tolerance"])
+    notes = ["Your %s against the reference: %s" % (fwd, forward_check.line.split(": ", 1)[1])]
+    numeric, why_not = (None, "your forward returned no array") if student_out is None else \
+        numerical_gradients(student, settings, forward, args, wrt, dout, module=module)
+    if numeric is None:
+        notes.append("No numerical gradient of your forward: %s." % why_not)
+        return outcome(header, checks, hint, notes)
+    numeric_checks = [compare(name, value, numeric[name], settings["numeric_tolerance"], metric="norm")
+                      for name, value in zip(wrt, got)]
+    notes.append("Your %s against the numerical gradient of your own %s:" % (bwd, fwd))
+    notes += ["  " + check.line for check in numeric_checks]
+    consistent = all(check.ok for check in numeric_checks)
+    partial = 0.0
+    if forward_check.ok:
+        notes.append("Your %s is right, so the %s is at fault: it does not match the gradient of "
+                     "your %s." % (fwd, bwd, fwd))
+    elif consistent:
+        partial = float(settings.get("consistent_backward_credit", 0.0))
+        notes.append("Your %s matches the numerical gradient of your own %s but your %s is wrong "
+                     "— fix the %s first." % (bwd, fwd, fwd, fwd))
+    else:
+        notes.append("Your %s is wrong, and your %s does not match the gradient of your %s either: "
+                     "fix the %s first, then check the %s against a numerical gradient "
+                     "(gradient_check.py)." % (fwd, bwd, fwd, fwd, bwd))
+    result = outcome(header, checks, hint, notes, partial=partial)
+    result.details["forward_rel_error"] = forward_check.details.get("rel_error")
+    result.details["numeric_rel_error"] = max(
+        (c.details.get("rel_error", float("inf")) for c in numeric_checks), default=None)
+    return result

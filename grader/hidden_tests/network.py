@@ -1,0 +1,319 @@
+"""Hidden tests of FullyConnectedNet: parameters and initialization, then loss, gradients and
+scores with the same parameters given to the student's model and the reference's."""
+import copy
+from functools import partial
+
+import numpy as np
+
+from grader.hidden_tests.checks import (
+    as_array, compare, failed_check, norm_error, outcome, passed_check, shape_text)
+from grader.hidden_tests.harness import (
+    ask, central_differences, compare_key, failed_reply, global_rng_kept, perturbed, register,
+    step_size)
+
+TESTS = []
+test = partial(register, TESTS)
+SIGMAS = 5.0          # statistical tolerance of the initial weights' mean and std
+
+INIT_HINT = ("W<i> ~ weight_scale * np.random.randn(fan_in, fan_out), b<i> zeros, and for batch/"
+             "layer norm gamma<i> ones and beta<i> zeros for every hidden layer (not the last).")
+LOSS_HINT = ("the architecture is {affine - [batch/layer norm] - relu - [dropout]} x (L - 1) - "
+             "affine - softmax; the loss adds 0.5 * reg * sum(W * W) for every W (not gamma/beta), "
+             "and grads[W<i>] gets + reg * W<i>.")
+BN_NET_HINT = ("pass self.bn_params[i] to the i-th batch norm layer so its running averages are kept; "
+               "loss(X) without y runs in test mode and returns the scores.")
+DROPOUT_NET_HINT = ("apply dropout after each hidden ReLU with self.dropout_param (which carries the "
+                    "seed), and route the gradient back through dropout_backward.")
+
+
+def make_init(input_dim=6, hidden_dims=(5, 4), num_classes=3, **options):
+    return {"hidden_dims": list(hidden_dims), "input_dim": input_dim, "num_classes": num_classes,
+            "dtype": "float64", **options}
+
+
+def make_params(rng, init):
+    """Parameters for both models: weights at a He-like scale so the ReLUs are not all dead."""
+    dims = [init["input_dim"]] + init["hidden_dims"] + [init["num_classes"]]
+    params = {}
+    for i in range(len(dims) - 1):
+        params["W%d" % (i + 1)] = rng.normal(0, np.sqrt(2 / dims[i]), (dims[i], dims[i + 1]))
+        params["b%d" % (i + 1)] = rng.normal(0, 0.1, dims[i + 1])
+        if init.get("normalization") and i < len(dims) - 2:
+            params["gamma%d" % (i + 1)] = rng.normal(1, 0.2, dims[i + 1])
+            params["beta%d" % (i + 1)] = rng.normal(0, 0.2, dims[i + 1])
+    return params
+
+
+def reference_model(reference, request):
+    """The reference's answer to a "model" request, in the child's reply format."""
+    init = copy.deepcopy(request["init"])
+    dtype = np.dtype(init.get("dtype", "float32")).type
+    init["dtype"] = dtype
+    with global_rng_kept():
+        model = reference.fc_net.FullyConnectedNet(**init)
+        reply = {"init_params": copy.deepcopy(model.params), "runs": []}
+        for run in request.get("runs", []):
+            if run.get("params") is not None:
+                model.params = {k: np.asarray(v).astype(dtype) for k, v in run["params"].items()}
+            X = np.array(run["X"], copy=True)
+            if run.get("y") is None:
+                entry = {"scores": model.loss(X)}
+            else:
+                loss, grads = model.loss(X, np.array(run["y"], copy=True))
+                entry = {"loss": loss, "grads": grads}
+            if run.get("bn_params"):
+                entry["bn_params"] = copy.deepcopy(model.bn_params)
+            reply["runs"].append(entry)
+    return reply
+
+
+def ask_model(student, settings, request):
+    return ask(student, settings, {"op": "model", **request})
+
+
+def header_for(init, runs):
+    options = ", ".join("%s=%r" % (k, v) for k, v in init.items() if k != "dtype")
+    shapes = ", ".join(shape_text(np.shape(run["X"])) for run in runs)
+    return ("Built FullyConnectedNet(%s, dtype=np.float64), set the same parameters in your model "
+            "and the reference's, and called loss() on X %s." % (options, shapes))
+
+
+def compare_loss_and_grads(mine: dict, theirs: dict, settings, label=""):
+    tolerance = settings["tolerance"]
+    checks = [compare("loss" + label, mine.get("loss"), theirs["loss"], tolerance)]
+    grads = mine.get("grads")
+    if not isinstance(grads, dict):
+        return checks + [failed_check("grads" + label, "a %s, expected a dict keyed like params"
+                                      % type(grads).__name__)]
+    if not grads:
+        return checks + [failed_check("grads" + label, "empty — is loss() still the stub?")]
+    for key, expected in theirs["grads"].items():
+        name = "grads[%r]%s" % (key, label)
+        checks.append(compare(name, grads[key], expected, tolerance) if key in grads
+                      else failed_check(name, "missing"))
+    return checks
+
+
+def compare_bn_params(mine, theirs, settings):
+    if not isinstance(mine, list) or len(mine) != len(theirs):
+        return [failed_check("bn_params", "expected a list of %d dicts" % len(theirs))]
+    return [compare_key("bn_params[%d]" % i, mine_i, key, theirs_i[key], settings)
+            for i, (mine_i, theirs_i) in enumerate(zip(mine, theirs))
+            for key in ("running_mean", "running_var")]
+
+
+def loss_test(student, rng, reference, settings, init, N, input_shape=None, with_bn_params=False):
+    params = make_params(rng, init)
+    X = rng.normal(0, 1, (N,) + tuple(input_shape or (init["input_dim"],)))
+    y = rng.integers(0, init["num_classes"], N)
+    request = {"init": init, "runs": [{"params": params, "X": X, "y": y, "bn_params": with_bn_params}]}
+    header = header_for(init, request["runs"]) + " Compared the loss and every gradient."
+    reply = ask_model(student, settings, request)
+    if not reply.ok:
+        return failed_reply("FullyConnectedNet", reply, header)
+    mine, theirs = reply.result["runs"][0], reference_model(reference, request)["runs"][0]
+    checks = compare_loss_and_grads(mine, theirs, settings)
+    if with_bn_params:
+        checks += compare_bn_params(mine.get("bn_params"), theirs["bn_params"], settings)
+    return outcome(header, checks, LOSS_HINT if not with_bn_params else LOSS_HINT + " " + BN_NET_HINT)
+
+
+# --------------------------------------------------------------------------- initialization
+
+
+def init_checks(params, expected: dict, weight_scale: float):
+    if not isinstance(params, dict):
+        return [failed_check("params", "a %s, expected a dict" % type(params).__name__)]
+    if not params:
+        return [failed_check("params", "empty — is __init__ still the stub?")]
+    checks = []
+    extra = sorted(set(params) - set(expected))
+    if extra:
+        checks.append(failed_check("params", "unexpected keys %s" % ", ".join(extra)))
+    for key, reference_value in expected.items():
+        if key not in params:
+            checks.append(failed_check(key, "missing"))
+            continue
+        value, problem = as_array(params[key])
+        if value is None:
+            checks.append(failed_check(key, problem))
+        elif value.shape != reference_value.shape:
+            checks.append(failed_check(key, "shape %s, expected %s" % (
+                shape_text(value.shape), shape_text(reference_value.shape))))
+        elif key.startswith("W"):
+            checks.append(weight_check(key, value, weight_scale))
+        else:
+            target = 1.0 if key.startswith("gamma") else 0.0
+            ok = bool(np.all(value == target))
+            checks.append((passed_check if ok else failed_check)(
+                key, "shape %s, %s" % (shape_text(value.shape), "all %g" % target if ok else
+                                       "expected all %g, found values from %s to %s" % (
+                                           target, value.min(), value.max()))))
+    return checks
+
+
+def weight_check(key, value, weight_scale):
+    n = value.size
+    std, mean = float(value.std()), float(value.mean())
+    std_margin = SIGMAS * weight_scale / np.sqrt(2 * n)
+    mean_margin = SIGMAS * weight_scale / np.sqrt(n)
+    ok = abs(std - weight_scale) <= std_margin and abs(mean) <= mean_margin
+    return (passed_check if ok else failed_check)(
+        key, "shape %s, mean %.3g (expected 0 ± %.2g), std %.4g (expected %g ± %.2g)" % (
+            shape_text(value.shape), mean, mean_margin, std, weight_scale, std_margin),
+        mean=mean, std=std)
+
+
+def init_test(student, reference, settings, inits):
+    header = "Built %s and checked the initial params." % " and ".join(
+        "FullyConnectedNet(%s)" % ", ".join("%s=%r" % (k, v) for k, v in init.items() if k != "dtype")
+        for init in inits)
+    checks = []
+    for init in inits:
+        request = {"init": init, "return_init": True, "runs": []}
+        reply = ask_model(student, settings, request)
+        if not reply.ok:
+            return failed_reply("FullyConnectedNet", reply, header)
+        expected = reference_model(reference, request)["init_params"]
+        for check in init_checks(reply.result.get("init_params"), expected, init["weight_scale"]):
+            if len(inits) > 1:
+                check.line = "%s: %s" % (init.get("normalization"), check.line)
+            checks.append(check)
+    return outcome(header, checks, INIT_HINT)
+
+
+@test("FullyConnectedNet", "parameter names, shapes and initialization")
+def init_plain(student, rng, reference, settings):
+    init = make_init(input_dim=50, hidden_dims=(60, 40), num_classes=7, weight_scale=0.05)
+    return init_test(student, reference, settings, [init])
+
+
+@test("FullyConnectedNet", "batch/layer norm parameters: gamma ones, beta zeros, none on the last layer")
+def init_normalized(student, rng, reference, settings):
+    return init_test(student, reference, settings, [
+        make_init(input_dim=8, hidden_dims=(6, 5), num_classes=4, weight_scale=0.3,
+                  normalization=kind) for kind in ("batchnorm", "layernorm")])
+
+
+# --------------------------------------------------------------------------- loss and gradients
+
+
+@test("FullyConnectedNet", "loss and gradients, no normalization, 4-D input")
+def loss_plain(student, rng, reference, settings):
+    return loss_test(student, rng, reference, settings,
+                     make_init(input_dim=12, hidden_dims=(7, 5), num_classes=4), 5, (2, 3, 2))
+
+
+@test("FullyConnectedNet", "loss and gradients with L2 regularization (reg > 0)")
+def loss_reg(student, rng, reference, settings):
+    return loss_test(student, rng, reference, settings, make_init(reg=0.7, hidden_dims=(5, 6, 4)), 3)
+
+
+@test("FullyConnectedNet", "loss, gradients and running averages with batch normalization")
+def loss_batchnorm(student, rng, reference, settings):
+    return loss_test(student, rng, reference, settings,
+                     make_init(normalization="batchnorm", reg=0.1), 6, with_bn_params=True)
+
+
+@test("FullyConnectedNet", "loss and gradients with layer normalization")
+def loss_layernorm(student, rng, reference, settings):
+    return loss_test(student, rng, reference, settings,
+                     make_init(normalization="layernorm", reg=0.05, hidden_dims=(7, 5)), 4)
+
+
+@test("FullyConnectedNet", "test-mode scores after 2 training steps with batch normalization")
+def scores_batchnorm(student, rng, reference, settings):
+    init = make_init(normalization="batchnorm", input_dim=5, hidden_dims=(6,), num_classes=3)
+    params = make_params(rng, init)
+    runs = [{"params": params, "X": rng.normal(1, 2, (8, 5)), "y": rng.integers(0, 3, 8)},
+            {"X": rng.normal(1, 2, (8, 5)), "y": rng.integers(0, 3, 8)},
+            {"X": rng.normal(1, 2, (4, 5)), "bn_params": True}]
+    request = {"init": init, "runs": runs}
+    header = header_for(init, runs) + " The last call has no y: compared its scores."
+    reply = ask_model(student, settings, request)
+    if not reply.ok:
+        return failed_reply("FullyConnectedNet", reply, header)
+    mine, theirs = reply.result["runs"][-1], reference_model(reference, request)["runs"][-1]
+    checks = [compare("scores", mine.get("scores"), theirs["scores"], settings["tolerance"])]
+    checks += compare_bn_params(mine.get("bn_params"), theirs["bn_params"], settings)
+    return outcome(header, checks, BN_NET_HINT)
+
+
+@test("FullyConnectedNet", "scores when y is None, N=1")
+def scores_plain(student, rng, reference, settings):
+    init = make_init(input_dim=7, hidden_dims=(6, 5), num_classes=4)
+    runs = [{"params": make_params(rng, init), "X": rng.normal(0, 1, (1, 7))}]
+    request = {"init": init, "runs": runs}
+    header = header_for(init, runs) + " Compared the scores."
+    reply = ask_model(student, settings, request)
+    if not reply.ok:
+        return failed_reply("FullyConnectedNet", reply, header)
+    expected = reference_model(reference, request)["runs"][0]["scores"]
+    return outcome(header, [compare("scores", reply.result["runs"][0].get("scores"), expected,
+                                    settings["tolerance"])], LOSS_HINT)
+
+
+# --------------------------------------------------------------------------- dropout
+
+
+def loss_perturbations(params, X, y):
+    """Runs moving one parameter entry by +h then -h; plan: [(key, shape, h)]."""
+    runs, plan = [], []
+    for key, value in params.items():
+        h = step_size(value)
+        runs += [{"params": {**params, key: moved}, "X": X, "y": y, "loss_only": True}
+                 for moved in perturbed(value, h)]
+        plan.append((key, value.shape, h))
+    return runs, plan
+
+
+def well_conditioned_problem(rng, reference, init, settings, attempts=10):
+    """Parameters and data on which the reference's gradients agree with its own numerical
+    gradients (no ReLU kink within a step): a student's mismatch is then the student's."""
+    for _ in range(attempts):
+        params = make_params(rng, init)
+        X, y = rng.normal(0, 1, (4, init["input_dim"])), rng.integers(0, init["num_classes"], 4)
+        runs, plan = loss_perturbations(params, X, y)
+        answer = reference_model(reference, {"init": init, "runs": [
+            {"params": params, "X": X, "y": y}] + runs})["runs"]
+        numeric = central_differences([run["loss"] for run in answer[1:]], plan)
+        worst = max(norm_error(answer[0]["grads"][k], numeric[k]) for k in numeric)
+        if worst <= settings["numeric_tolerance"] / 10:
+            break
+    return params, X, y, runs, plan
+
+
+@test("FullyConnectedNet", "dropout with a seed: gradients match the numerical gradient of your loss")
+def dropout_net(student, rng, reference, settings):
+    init = make_init(dropout_keep_ratio=0.6, seed=int(rng.integers(0, 2**31)), reg=0.05)
+    params, X, y, runs, plan = well_conditioned_problem(rng, reference, init, settings)
+    request = {"init": init, "runs": [{"params": params, "X": X, "y": y}] + runs
+               + [{"params": params, "X": X}]}
+    header = (header_for(init, request["runs"][:1]) + " Compared your gradients with a numerical "
+              "gradient of your own loss (dropout draws are yours), checked that dropout changes "
+              "the training loss, and compared the test-mode scores with the reference.")
+    reply = ask_model(student, settings, request)
+    if not reply.ok:
+        return failed_reply("FullyConnectedNet", reply, header)
+    answers = reply.result["runs"]
+    grads = answers[0].get("grads")
+    if not isinstance(grads, dict) or not grads:
+        return outcome(header, [failed_check("grads", "empty or not a dict — is loss() still the stub?")],
+                       DROPOUT_NET_HINT)
+    losses = [run.get("loss") for run in answers[1:-1]]
+    if not all(isinstance(as_array(v)[0], np.ndarray) and np.size(v) == 1 for v in losses):
+        return outcome(header, [failed_check("loss", "not a number")], DROPOUT_NET_HINT)
+    numeric = central_differences([float(np.ravel(v)[0]) for v in losses], plan)
+    checks = [compare("grads[%r] vs numerical" % key, grads.get(key), value,
+                      settings["numeric_tolerance"], metric="norm") for key, value in numeric.items()]
+    plain = reference_model(reference, {"init": {**init, "dropout_keep_ratio": 1}, "runs": [
+        {"params": params, "X": X, "y": y}]})["runs"][0]["loss"]
+    loss, _ = as_array(answers[0].get("loss"))
+    changed = loss is not None and abs(float(np.ravel(loss)[0]) - plain) > 1e-6 * abs(plain)
+    checks.append((passed_check if changed else failed_check)(
+        "training loss", "differs from the loss without dropout" if changed else
+        "the same as without dropout: is dropout applied in train mode?"))
+    expected_scores = reference_model(reference, {"init": init, "runs": request["runs"][-1:]})
+    checks.append(compare("test-mode scores", answers[-1].get("scores"),
+                          expected_scores["runs"][0]["scores"], settings["tolerance"]))
+    return outcome(header, checks, DROPOUT_NET_HINT)
