@@ -5,7 +5,7 @@ into test results.
 through `grader.sandbox` (limits, clean environment, own process group, and whatever isolation
 sandbox.py provides) and reached over IPC sockets in the scratch folder, never TCP, so it works in a
 network namespace. Whatever happens in the notebook (an exception, an endless loop, `os._exit`, a
-50 MB print), the run ends with the kernel's process group killed, the executed notebook written to
+50 MB print), the run ends with the kernel's process tree killed, the executed notebook written to
 `path_out`, and a `NotebookRun` describing it; `notebook_tests()` renders that as `TestResult`s.
 """
 from __future__ import annotations
@@ -76,6 +76,7 @@ class NotebookRun:
     read_error: str | None = None          # set when the notebook could not be read at all
     grader_error: str | None = None        # the kernel could not be started (not the student's fault)
     kernel_pid: int | None = None          # the sandboxed kernel's process (group leader)
+    kernel_log: str = ""                   # the kernel's own stderr tail, for the grader only
 
     @property
     def cells_clean(self) -> int:
@@ -337,8 +338,7 @@ def run_notebook(path_in: Path, path_out: Path, *, workspace: Path, scratch: Pat
                            notebook_timeout, continue_on_error))
     except Exception as exc:   # a grader-side failure, e.g. the kernel could not be started
         run.grader_error = f"{type(exc).__name__}: {exc}"
-        if km is not None and km.log_tail():
-            run.grader_error += "\nkernel log:\n" + km.log_tail()
+        run.kernel_log = km.log_tail() if km is not None else ""
     finally:
         if km is not None:
             km.kill_sandbox()   # normally done already; harmless twice
@@ -599,8 +599,9 @@ def notebook_tests(run: NotebookRun, points: float, visibility: str, *,
                   f"{run.cells_clean} of them without an error.")
         failed = [e for e in run.errors if e.kind == "exception"]
         if failed:
-            output += " Errors: " + "; ".join(
-                f"cell {e.index + 1} raised {e.ename}" for e in failed) + "."
+            listed = [f"cell {e.index + 1} raised {e.ename}" for e in failed[:10]]
+            more = f" and {len(failed) - 10} more" if len(failed) > 10 else ""
+            output += f" Errors: {'; '.join(listed)}{more}."
         if run.message:
             output += " " + run.message
         if partial_credit:

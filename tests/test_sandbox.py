@@ -56,6 +56,10 @@ WHY = {"bubblewrap": "bubblewrap cannot run here (not installed, or namespaces r
        "unprivileged-user": "not root, or no Python that an unprivileged uid can run"}
 
 
+def pids_of(uid: int) -> list[str]:
+    return [pid for pid in os.listdir("/proc") if pid.isdigit() and sandbox._uid_of(pid) == uid]
+
+
 def level_param(*levels):
     return pytest.mark.parametrize("level", [
         pytest.param(level, marks=pytest.mark.skipif(PYTHONS[level] is None, reason=WHY.get(level, "")))
@@ -278,7 +282,7 @@ def test_double_forked_daemon_is_gone_after_stop(level, job, main_exits):
             os.setsid()
             if os.fork() == 0:
                 open({str(started)!r}, "w").close()
-                time.sleep(1.5)
+                time.sleep(0.5)
                 open({str(written)!r}, "w").write("still alive")
             os._exit(0)
         while not os.path.exists({str(started)!r}):
@@ -298,8 +302,35 @@ def test_double_forked_daemon_is_gone_after_stop(level, job, main_exits):
         sandbox.stop(proc)
         proc.stdout.close()
     assert proc.sandbox_launch.uid not in sandbox._uids_running()
-    time.sleep(2.5)
+    time.sleep(1.0)
     assert started.exists() and not written.exists()
+
+
+@level_param("unprivileged-user")
+def test_stop_finds_the_uid_of_a_process_not_started_by_start(level, job):
+    """The notebook runner starts its kernel with Popen and `command()`'s Launch itself."""
+    launch = sandbox.command([PYTHONS[level], "-c", textwrap.dedent("""
+        import os, time
+        if os.fork() == 0:
+            os.setsid()
+            time.sleep(60)
+        time.sleep(60)
+    """)], workspace=job / "workspace", scratch=job / "scratch", level=level)
+    proc = subprocess.Popen(launch.argv, env=launch.env, cwd=launch.cwd,
+                            preexec_fn=launch.preexec(Limits()))
+    deadline = time.monotonic() + 10
+    while len(pids_of(launch.uid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    sandbox.stop(proc)
+    assert launch.uid not in sandbox._uids_running()
+
+
+def test_concurrent_launches_get_different_uids(job):
+    if os.geteuid() != 0:
+        pytest.skip("student uids need root")
+    uids = {sandbox.command(["true"], workspace=job / "workspace", scratch=job / "scratch",
+                            level="unprivileged-user").uid for _ in range(5)}
+    assert len(uids) == 5 and uids <= set(sandbox.UID_POOL)
 
 
 @level_param("bubblewrap", "unprivileged-user", "none")

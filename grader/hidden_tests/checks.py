@@ -100,8 +100,9 @@ def compare(name: str, got, expected, tolerance: float, *, metric: str = "elemen
     finite_mismatch = ~np.isfinite(array) & ~((array == expected) | (np.isnan(array) & np.isnan(expected)))
     if finite_mismatch.any():
         index = tuple(int(i) for i in np.argwhere(finite_mismatch)[0])
-        line = ("%s: contains %s at index %s where the expected value is %s (an overflow, a division "
-                "by zero or the log of 0?)" % (name, fmt(array[index]), index, fmt(expected[index])))
+        line = ("%s: contains %s%s where the expected value is %s (an overflow, a division by zero "
+                "or the log of 0?)" % (name, fmt(array[index]), " at index %s" % (index,) if index else "",
+                                       fmt(expected[index])))
         return Check(name, False, line, {**base, "rel_error": float("inf"), "first_mismatch": {
             "index": list(index), "yours": float(array[index]), "expected": float(expected[index])}})
     both = np.isfinite(array) & np.isfinite(expected)
@@ -118,8 +119,9 @@ def compare(name: str, got, expected, tolerance: float, *, metric: str = "elemen
         index = tuple(int(i) for i in np.argwhere(worst)[0])
         details["first_mismatch"] = {"index": list(index), "yours": float(array[index]),
                                      "expected": float(expected[index])}
-        line += "; first mismatch at index %s: yours %s, expected %s" % (
-            index, fmt(array[index]), fmt(expected[index]))
+        line += "; %s: yours %s, expected %s" % (
+            "first mismatch at index %s" % (index,) if index else "the value",
+            fmt(array[index]), fmt(expected[index]))
     return Check(name, ok, line, details)
 
 

@@ -122,7 +122,8 @@ def check_backward_mask(student, rng, settings, shape, dropout_param):
     out, dx = reply.result["forward"], reply.result["backward"]
     forward_check = compare("out of your dropout_forward", out, np.zeros(shape), np.inf)
     if not forward_check.ok:
-        forward_check.line += " — implement dropout_forward first: its mask is what is checked"
+        forward_check.line += (". Implement dropout_forward first: dropout_backward is checked "
+                               "against the mask of your forward pass.")
         return outcome(header, [forward_check])
     kept = as_array(out)[0] != 0
     return outcome(header, [compare("dx", dx, dout * kept / p, settings["tolerance"])], BACKWARD_HINT)

@@ -126,7 +126,8 @@ def central_differences(outputs, plan, dout=1.0) -> dict:
     for name, shape, h in plan:
         size = int(np.prod(shape, dtype=int))
         values = np.asarray(outputs[cursor:cursor + 2 * size], dtype=float)
-        differences = (values[0::2] - values[1::2]) * dout
+        with np.errstate(invalid="ignore", over="ignore"):
+            differences = (values[0::2] - values[1::2]) * dout
         gradients[name] = (differences.reshape(size, -1).sum(axis=1) / (2 * h)).reshape(shape)
         cursor += 2 * size
     return gradients
@@ -157,7 +158,10 @@ def numerical_gradients(student, settings, function, args, wrt: dict, dout, *,
         array, _ = as_array(value)
         if array is None or array.shape != np.shape(dout):
             return None, "your %s does not return an output of shape %s" % (function, np.shape(dout))
-    return central_differences(outputs, plan, dout), None
+    gradients = central_differences(outputs, plan, dout)
+    if not all(np.isfinite(g).all() for g in gradients.values()):
+        return None, "your %s returns nan or inf near these inputs" % function
+    return gradients, None
 
 
 # --------------------------------------------------------------------------- generic checks
@@ -231,29 +235,37 @@ def diagnose(student, settings, header, checks, got, student_out, ref_out, forwa
     fwd, bwd = labels
     forward_check = compare(fwd, student_out, ref_out, settings["tolerance"])
     notes = ["Your %s against the reference: %s" % (fwd, forward_check.line.split(": ", 1)[1])]
-    numeric, why_not = (None, "your forward returned no array") if student_out is None else \
+    numeric, why_not = (None, "it returned None") if student_out is None else \
         numerical_gradients(student, settings, forward, args, wrt, dout, module=module)
     if numeric is None:
-        notes.append("No numerical gradient of your forward: %s." % why_not)
+        notes.append("No numerical gradient of your %s: %s." % (fwd, why_not))
         return outcome(header, checks, hint, notes)
     numeric_checks = [compare(name, value, numeric[name], settings["numeric_tolerance"], metric="norm")
                       for name, value in zip(wrt, got)]
     notes.append("Your %s against the numerical gradient of your own %s:" % (bwd, fwd))
     notes += ["  " + check.line for check in numeric_checks]
     consistent = all(check.ok for check in numeric_checks)
-    partial = 0.0
-    if forward_check.ok:
+    credit = float(settings.get("consistent_backward_credit", 0.0))
+    if forward_check.ok and not consistent:
+        verdict, partial = "backward_wrong", 0.0
         notes.append("Your %s is right, so the %s is at fault: it does not match the gradient of "
                      "your %s." % (fwd, bwd, fwd))
+    elif consistent and forward_check.ok:
+        verdict, partial = "imprecise", credit
+        notes.append("Your %s matches the numerical gradient of your %s but not the reference "
+                     "within the tolerance: a loss of precision (float32, or a cancellation)?"
+                     % (bwd, fwd))
     elif consistent:
-        partial = float(settings.get("consistent_backward_credit", 0.0))
+        verdict, partial = "forward_wrong", credit
         notes.append("Your %s matches the numerical gradient of your own %s but your %s is wrong "
                      "— fix the %s first." % (bwd, fwd, fwd, fwd))
     else:
+        verdict, partial = "both_wrong", 0.0
         notes.append("Your %s is wrong, and your %s does not match the gradient of your %s either: "
                      "fix the %s first, then check the %s against a numerical gradient "
                      "(gradient_check.py)." % (fwd, bwd, fwd, fwd, bwd))
     result = outcome(header, checks, hint, notes, partial=partial)
+    result.details["verdict"] = verdict
     result.details["forward_rel_error"] = forward_check.details.get("rel_error")
     result.details["numeric_rel_error"] = max(
         (c.details.get("rel_error", float("inf")) for c in numeric_checks), default=None)

@@ -4,7 +4,8 @@ from functools import partial
 
 import numpy as np
 
-from grader.hidden_tests.checks import check_exact, compare, failed_check, outcome, shape_text
+from grader.hidden_tests.checks import (
+    check_exact, compare, describe_value, failed_check, outcome, shape_text)
 from grader.hidden_tests.harness import ask, failed_reply, global_rng_kept, register
 
 TESTS = []
@@ -37,7 +38,7 @@ def check_rule(student, rng, reference, settings, rule, shape, config, steps=5):
     dws = [rng.normal(0, 1, shape) for _ in range(steps)]
     header = ("Ran your %s for %d steps on w %s (a new dw each step), starting from config %s and "
               "passing each step the config the previous one returned." % (
-                  rule, steps, shape_text(shape), "None (the defaults)" if config is None else config))
+                  rule, steps, shape_text(shape), "None (the defaults)" if config is None else describe_value(config)))
     reply = ask(student, settings, {"op": "optimizer", "rule": rule, "w": w, "dws": dws,
                                     "config": config})
     if not reply.ok:
