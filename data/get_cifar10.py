@@ -8,10 +8,10 @@ checks its MD5 against the one published on the CIFAR-10 page, and extracts the 
 the notebooks then use the embedded UCI digits (data/digits.npz) instead.
 """
 import hashlib
+import http.client
 import shutil
 import sys
 import tarfile
-import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -85,25 +85,30 @@ def main():
     if all((BATCHES_DIR / name).is_file() for name in BATCH_FILES):
         print(f"CIFAR-10 is already in {BATCHES_DIR}")
         return 0
-    if not ARCHIVE.exists() or md5sum(ARCHIVE) != MD5:
+    checksum = md5sum(ARCHIVE) if ARCHIVE.exists() else None
+    if checksum != MD5:
         print(f"Downloading {URL}")
         try:
             download(URL, ARCHIVE)
-        except (urllib.error.URLError, OSError) as error:
+        except (OSError, http.client.HTTPException) as error:  # URLError is an OSError
             print(f"\nCould not download CIFAR-10 ({error}).\n"
                   "The notebooks will use the embedded UCI handwritten digits (data/digits.npz) "
                   "instead; run `make data` again where the network is reachable.",
                   file=sys.stderr)
             return 1
-    checksum = md5sum(ARCHIVE)
+        checksum = md5sum(ARCHIVE)
     if checksum != MD5:
         print(f"{ARCHIVE} has MD5 {checksum}, expected {MD5}: the download is damaged; "
-              "delete it and run `make data` again.", file=sys.stderr)
+              "run `make data` again.", file=sys.stderr)
         return 1
     print(f"Extracting into {DATA_DIR}")
     if BATCHES_DIR.exists():
         shutil.rmtree(BATCHES_DIR)
-    folder = extract(ARCHIVE, DATA_DIR)
+    try:
+        folder = extract(ARCHIVE, DATA_DIR)
+    except (tarfile.TarError, RuntimeError) as error:
+        print(f"Could not extract {ARCHIVE}: {error}", file=sys.stderr)
+        return 1
     print(f"CIFAR-10 is ready in {folder}; the notebooks will use it.")
     return 0
 

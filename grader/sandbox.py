@@ -22,6 +22,7 @@ process of it, so concurrent students must not share one. Not as root, the grade
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import os
@@ -40,7 +41,6 @@ from pathlib import Path
 UID_POOL = range(60000, 61000)      # uids given to student processes, one per launch
 TMP_BYTES = 64 << 20                # size of the private /tmp (tmpfs pages are not in RLIMIT_AS)
 _ETC = ("/etc/ld.so.cache", "/etc/localtime", "/etc/fonts")  # fonts: matplotlib runs fc-list
-_PR_SET_PDEATHSIG = 1
 _libc = ctypes.CDLL(None, use_errno=True)
 _uid_lock = threading.Lock()
 _uid_next = [os.getpid() * 37 % len(UID_POOL)]  # two graders on one machine start apart
@@ -88,8 +88,7 @@ class Launch:
                 os.setgroups([])
                 os.setgid(drop_to)
                 os.setuid(drop_to)
-                # Die with the grader; set after setuid, which clears it.
-                _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+                _libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG; setuid has just cleared it
 
         return apply_limits
 
@@ -168,18 +167,11 @@ def command(argv: list[str], *, workspace: Path, scratch: Path, cwd: Path | None
         uid = None
     env = {
         "PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin",
-        "HOME": str(scratch),
-        "TMPDIR": str(scratch),
-        "USER": "student",
-        "LOGNAME": "student",
-        "LANG": "C.UTF-8",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONHASHSEED": "0",
-        "MPLBACKEND": "Agg",
-        "MPLCONFIGDIR": str(scratch / ".matplotlib"),
-        "OMP_NUM_THREADS": "1",
-        "OPENBLAS_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
+        "HOME": str(scratch), "TMPDIR": str(scratch),
+        "USER": "student", "LOGNAME": "student", "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
+        "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(scratch / ".matplotlib"),
+        "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
         "MALLOC_ARENA_MAX": "2",  # else glibc reserves 64 MiB of address space per thread
                                   # (an ipykernel: 0.9 GiB of RLIMIT_AS instead of 0.37)
         **(extra_env or {}),
@@ -205,25 +197,18 @@ def start(argv: list[str], *, workspace: Path, scratch: Path, limits: Limits,
 def stop(proc: subprocess.Popen, grace: float = 0.2) -> None:
     """Kill the process and every process it started; return once they are gone.
 
-    Descendants (in bubblewrap: the PID namespace's init and everything inside, reparented
-    daemons included) are killed besides the session/process group; at "unprivileged-user"
-    every process of the student's uid is (a double-forked daemon leaves the tree). That uid
-    comes from start(), or else from the process itself while it is not yet reaped."""
-    launch = getattr(proc, "sandbox_launch", None)
-    uid = launch.uid if launch is not None and launch.level == "unprivileged-user" else None
-    if launch is None and _uid_of(proc.pid) in UID_POOL:
-        uid = _uid_of(proc.pid)
+    Besides the session/process group, every descendant is killed (in bubblewrap: the PID
+    namespace's init, whose death takes everything inside along), and every process of the
+    student's uid (a double-forked daemon leaves the tree outside bubblewrap). That uid comes
+    from start(), or else from the processes themselves while they are not yet reaped."""
     tree = _descendants(proc.pid)
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    for pid in [proc.pid, *tree]:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-    if uid is not None:
+    launch = getattr(proc, "sandbox_launch", None)
+    uids = ({launch.uid} if launch is not None else
+            {uid for uid in map(_uid_of, [proc.pid, *tree]) if uid in UID_POOL})
+    for kill, target in [(os.killpg, proc.pid), *((os.kill, pid) for pid in [proc.pid, *tree])]:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            kill(target, signal.SIGKILL)
+    for uid in uids - {None}:
         kill_uid(uid)
     deadline = time.monotonic() + grace + 5
     while time.monotonic() < deadline and (proc.poll() is None or any(map(_alive, tree))):
@@ -306,9 +291,8 @@ def _kernel_manager_class():
             await super()._async_kill_kernel(restart=restart)
 
         async def _async_cleanup_resources(self, restart=False):
-            launch = self.sandbox_launch  # after a polite shutdown, daemons may be left
-            if launch is not None and launch.level == "unprivileged-user":
-                kill_uid(launch.uid)
+            if self.sandbox_launch is not None and self.sandbox_launch.uid is not None:
+                kill_uid(self.sandbox_launch.uid)  # a polite shutdown may leave daemons
             await super()._async_cleanup_resources(restart=restart)
 
     return SandboxedKernelManager
@@ -359,6 +343,7 @@ def _prepare(workspace: Path, scratch: Path, uid: int, check_ancestors: bool) ->
     # scratch (writable by students) every change goes through a folder's fd, so a folder
     # swapped for a symlink meanwhile cannot redirect it; the workspace is the grader's.
     os.chown(scratch, uid, uid)
+    os.chmod(scratch, 0o700)  # other students' uids (at "unprivileged-user") stay out
     for _, dirs, files, fd in os.fwalk(scratch):
         for name in dirs + files:
             os.chown(name, uid, uid, dir_fd=fd, follow_symlinks=False)
@@ -377,21 +362,19 @@ def _prepare(workspace: Path, scratch: Path, uid: int, check_ancestors: bool) ->
 
 
 def _works(level: str) -> bool:
-    if level == "bubblewrap" and not shutil.which("bwrap"):
-        return False
-    if level == "unprivileged-user" and os.geteuid() != 0:
+    if (level == "bubblewrap" and not shutil.which("bwrap")
+            or level == "unprivileged-user" and os.geteuid() != 0):
         return False
     with tempfile.TemporaryDirectory() as root:
         os.chmod(root, 0o711)
         workspace, scratch = Path(root, "workspace"), Path(root, "scratch")
         workspace.mkdir()
         scratch.mkdir()
-        probe = "import os; os.listdir('.'); open(os.path.join(os.environ['HOME'], 'p'), 'w')"
+        probe = "import os; os.listdir('.'); open(os.environ['HOME'] + '/probe', 'w')"
         try:
             proc = start([sys.executable, "-c", probe], workspace=workspace, scratch=scratch,
-                         limits=Limits(), level=level, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
-        except (OSError, ValueError, subprocess.SubprocessError):
+                         limits=Limits(), level=level, stderr=subprocess.DEVNULL)
+        except (OSError, ValueError):
             return False
         try:
             return proc.wait(timeout=60) == 0
@@ -401,36 +384,34 @@ def _works(level: str) -> bool:
             stop(proc)
 
 
-def _ppid(pid: str) -> int | None:
+def _stat(pid) -> list[str]:
+    """Fields of /proc/PID/stat after the command name: [state, ppid, ...]; [] if gone."""
     try:
         with open(f"/proc/{pid}/stat") as f:
-            return int(f.read().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return None
+            return f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
+def _alive(pid) -> bool:
+    return _stat(pid)[:1] not in ([], ["Z"])  # a zombie runs no code
 
 
 def _descendants(pid: int) -> list[int]:
     children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            children.setdefault(_ppid(entry), []).append(int(entry))
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        fields = _stat(entry)
+        if fields:
+            children.setdefault(int(fields[1]), []).append(int(entry))
     found, todo = [], [pid]
     while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
+        kids = children.get(todo.pop(), [])
+        found += kids
+        todo += kids
     return found
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie runs no code
-    except (OSError, IndexError):
-        return False
-
-
-def _uid_of(pid: int | str) -> int | None:
+def _uid_of(pid) -> int | None:
     try:  # the real uid: /proc/PID's owner is root for a non-dumpable process
         with open(f"/proc/{pid}/status") as f:
             return int(next(line for line in f if line.startswith("Uid:")).split()[1])
@@ -438,5 +419,5 @@ def _uid_of(pid: int | str) -> int | None:
         return None
 
 
-def _uids_running() -> set[int]:
-    return {_uid_of(pid) for pid in os.listdir("/proc") if pid.isdigit() and _alive(int(pid))}
+def _uids_running() -> set[int | None]:
+    return {_uid_of(pid) for pid in filter(str.isdigit, os.listdir("/proc")) if _alive(pid)}

@@ -3,14 +3,17 @@
     with StudentProcess(workspace, scratch, limits) as student:
         reply = student.request({"op": "call", "module": "layers", ...}, timeout=10)
 
-The child (grader/child/runner.py, copied fresh into `scratch` before every start) is
-started through sandbox.start() with two dedicated pipes; its stdout/stderr go to files
-in `scratch` of which only the tail is ever read. A request that outlives its timeout, a
-child that dies (sys.exit, os._exit, a signal from a resource limit) or one that sends an
-unreadable reply costs that request only: the child is stopped (its whole process group)
-and a fresh one is started lazily for the next request. A child that cannot even start
-(it hangs or dies while importing the student's modules) is not retried: every later
-request gets the same explanation at once.
+The child (grader/child/runner.py, copied into a fresh folder of `scratch` before every
+start) is started through sandbox.start() with two dedicated pipes; its stdout/stderr go
+to anonymous files of which only the tail is ever read. A request that outlives its
+timeout, a child that dies (sys.exit at import, os._exit, a signal from a resource limit)
+or one that sends an unreadable reply costs that request only: the child is stopped (with
+everything it started) and a fresh one is started lazily for the next request. A child
+that cannot even start (it hangs or dies while importing the student's modules) is not
+retried: every later request gets the same explanation at once.
+
+Nothing here follows a path the student can write to once a child has run: scratch is
+theirs, so each start copies the runner into a new folder and output goes to unnamed files.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +35,8 @@ from grader.sandbox import Limits
 
 CHILD_SOURCE = Path(__file__).resolve().parent / "child"
 CHILD_FILES = ("runner.py", "protocol.py")
-STDERR_TAIL = 1500          # characters of the student's error output quoted in a death message
+MODULES = ("layers", "fc_net", "optim")
+STDERR_TAIL = 1500          # bytes of the student's error output quoted in a death message
 POLL_SLICE = 0.1            # seconds between checks that the child is still alive
 
 
@@ -77,6 +82,8 @@ class StudentProcess:
         self.starts = 0                     # how many children were started
         self._proc = None
         self._to_child = self._from_child = None
+        self._runner_dir: Path | None = None
+        self._output = None                 # (stdout, stderr) files of the current child
         self._hello: dict | None = None
         self._startup_failure: str | None = None
 
@@ -92,17 +99,17 @@ class StudentProcess:
     def import_errors(self) -> dict[str, str]:
         """{module: error text} for the student modules that failed to import (starts the
         child if needed). A child that could not start at all reports every module."""
-        if self._hello is None and self._startup_failure is None:
-            self._ensure_started()
+        self._ensure_started()
         if self._startup_failure is not None:
-            return {name: self._startup_failure for name in ("layers", "fc_net", "optim")}
+            return {name: self._startup_failure for name in MODULES}
         return dict(self._hello.get("import_errors") or {})
 
     def request(self, op: dict, timeout: float) -> Reply:
-        """Send one operation and wait at most `timeout` seconds for its reply."""
-        started = time.monotonic()
+        """Send one operation and wait at most `timeout` seconds for its reply (start-up
+        of a fresh child, bounded by startup_timeout, is not counted)."""
         if not self._ensure_started():
             return Reply("unavailable", message=self._startup_failure)
+        started = time.monotonic()
         try:
             self._send(op, started + timeout, timeout)
             answer = self._receive(started + timeout, timeout)
@@ -121,14 +128,20 @@ class StudentProcess:
         return Reply("raised", error=error, message=describe_error(error), seconds=seconds)
 
     def output_tail(self, limit: int | None = None) -> tuple[str, str]:
-        """(stdout, stderr) of the current child, at most `limit` (default
+        """(stdout, stderr) of the latest child, at most `limit` (default
         limits.output_bytes) bytes each from the end: a 50 MB print is never read whole."""
         limit = self.limits.output_bytes if limit is None else limit
-        return tuple(_tail(self.scratch / name, limit) for name in ("student.stdout", "student.stderr"))
+        if self._output is None:
+            return "", ""
+        return tuple(_tail(handle, limit) for handle in self._output)
 
     def close(self) -> None:
         """Stop the child and every process it started."""
         self._stop()
+        if self._output is not None:
+            for handle in self._output:
+                handle.close()
+            self._output = None
 
     # ------------------------------------------------------------------ start / stop
 
@@ -140,44 +153,48 @@ class StudentProcess:
         try:
             try:
                 self._start()
-            except OSError as exc:
-                raise ChildFailure("died", "the process could not be started: %s" % exc) from None
+            except (OSError, ValueError, subprocess.SubprocessError) as exc:
+                raise ChildFailure("died", "could not be started: %s" % exc) from None
             hello = self._receive(time.monotonic() + self.startup_timeout, self.startup_timeout)
             if not isinstance(hello, dict) or not hello.get("hello"):
-                raise ChildFailure("protocol", "the student process sent a malformed greeting")
+                raise ChildFailure("protocol", "it sent a malformed greeting")
         except ChildFailure as failure:
             self._stop()
-            self._startup_failure = ("your code could not be loaded: " + failure.message
-                                     if failure.status != "timeout" else
-                                     "your code could not be loaded: importing your modules "
-                                     "did not finish within %g s" % self.startup_timeout)
+            reason = ("importing your modules did not finish within %g s" % self.startup_timeout
+                      if failure.status == "timeout" else failure.message)
+            self._startup_failure = "your code could not be loaded: " + reason
             return False
         self._hello = hello
         return True
 
     def _start(self) -> None:
-        runner_dir = self.scratch / "hidden-test-runner"
-        runner_dir.mkdir(parents=True, exist_ok=True)
-        for name in CHILD_FILES:           # fresh every start: the scratch folder is writable
-            shutil.copyfile(CHILD_SOURCE / name, runner_dir / name)
+        # A new folder for every start: scratch belongs to the student, who may have planted
+        # links in an old one; this one nobody but the grader could write to yet.
+        self._runner_dir = Path(tempfile.mkdtemp(prefix="hidden-test-runner-", dir=self.scratch))
+        os.chmod(self._runner_dir, 0o755)
+        for name in CHILD_FILES:
+            shutil.copyfile(CHILD_SOURCE / name, self._runner_dir / name)
+        if self._output is not None:
+            for handle in self._output:
+                handle.close()
+        self._output = (tempfile.TemporaryFile(), tempfile.TemporaryFile())
         request_r, request_w = os.pipe()
         reply_r, reply_w = os.pipe()
         import_timeout = self.startup_timeout / 4   # per module, inside the child (SIGALRM)
-        argv = [sys.executable, "-B", "-s", str(runner_dir / "runner.py"), str(self.workspace),
-                str(request_r), str(reply_w), "%g" % import_timeout]
+        argv = [sys.executable, "-B", "-s", str(self._runner_dir / "runner.py"),
+                str(self.workspace), str(request_r), str(reply_w), "%g" % import_timeout]
         try:
-            # Truncated at every start: a chatty child must not push the next over the file limit.
-            with open(self.scratch / "student.stdout", "wb") as out, \
-                    open(self.scratch / "student.stderr", "wb") as err:
-                self._proc = sandbox.start(argv, workspace=self.workspace, scratch=self.scratch,
-                                           limits=self.limits, stdin=subprocess.DEVNULL,
-                                           stdout=out, stderr=err, pass_fds=(request_r, reply_w))
+            self._proc = sandbox.start(argv, workspace=self.workspace, scratch=self.scratch,
+                                       limits=self.limits, stdin=subprocess.DEVNULL,
+                                       stdout=self._output[0], stderr=self._output[1],
+                                       pass_fds=(request_r, reply_w))
         except BaseException:
-            for fd in (request_r, request_w, reply_r, reply_w):
+            for fd in (request_w, reply_r):
                 os.close(fd)
             raise
-        os.close(request_r)
-        os.close(reply_w)
+        finally:
+            os.close(request_r)
+            os.close(reply_w)
         os.set_blocking(request_w, False)
         self._to_child, self._from_child = request_w, reply_r
         self.starts += 1
@@ -193,6 +210,9 @@ class StudentProcess:
                 except OSError:
                     pass
         self._to_child = self._from_child = None
+        if self._runner_dir is not None:
+            shutil.rmtree(self._runner_dir, ignore_errors=True)   # never follows links
+            self._runner_dir = None
 
     # ------------------------------------------------------------------ I/O
 
@@ -206,7 +226,7 @@ class StudentProcess:
                 written = os.write(self._to_child, data)
             except BlockingIOError:
                 continue
-            except (BrokenPipeError, OSError):
+            except OSError:           # EPIPE: the child is gone
                 raise self._death() from None
             data = data[written:]
 
@@ -214,10 +234,11 @@ class StudentProcess:
         poller = select.poll()
         poller.register(self._from_child, select.POLLIN)
         try:
-            length = protocol.check_length(self._read(protocol.LENGTH_BYTES, poller, deadline, timeout))
-            return protocol.decode(self._read(length, poller, deadline, timeout))
+            prefix = self._read(protocol.LENGTH_BYTES, poller, deadline, timeout)
+            payload = self._read(protocol.check_length(prefix), poller, deadline, timeout)
+            return protocol.decode(payload)
         except protocol.ProtocolError as exc:
-            raise ChildFailure("protocol", "the student process sent an unreadable reply (%s); "
+            raise ChildFailure("protocol", "the student process sent an unreadable reply (%s): "
                                "does your code write to file descriptors it did not open?" % exc)
 
     def _read(self, count: int, poller, deadline: float, timeout: float) -> bytes:
@@ -247,8 +268,11 @@ class StudentProcess:
     def _death(self) -> ChildFailure:
         try:
             code = self._proc.wait(timeout=2)
-        except Exception:
+        except subprocess.TimeoutExpired:
             code = None
+        launch = getattr(self._proc, "sandbox_launch", None)
+        if code is not None and code > 128 and getattr(launch, "level", None) == "bubblewrap":
+            code = 128 - code     # bwrap exits with 128 + n when its child died of signal n
         message = "the process " + exit_description(code, self.limits)
         stderr = self.output_tail(STDERR_TAIL)[1].strip()
         if stderr:
@@ -293,12 +317,10 @@ def describe_error(error: dict) -> str:
     return text
 
 
-def _tail(path: Path, limit: int) -> str:
+def _tail(handle, limit: int) -> str:
+    """The last `limit` bytes of an open file, read through our own descriptor."""
     try:
-        with open(path, "rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            size = handle.tell()
-            handle.seek(max(0, size - limit))
-            return handle.read(limit).decode("utf-8", errors="replace")
-    except OSError:
+        size = os.fstat(handle.fileno()).st_size
+        return os.pread(handle.fileno(), limit, max(0, size - limit)).decode("utf-8", errors="replace")
+    except (OSError, ValueError):
         return ""

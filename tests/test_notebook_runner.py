@@ -105,13 +105,14 @@ def test_errors_are_recorded_per_cell_and_the_run_continues(tmp_path):
     assert out.cells[1].outputs[0]["output_type"] == "error"
 
     main, *info = notebook_tests(result, 10.0, "after_published")
-    assert not main.passed and main.score == pytest.approx(10.0 * 3 / 5)
+    assert not main.passed and main.score == 0.0 and main.max_score == 10.0
     assert [t.name for t in info] == ["notebook e.ipynb: cell 2 raised ValueError",
                                       "notebook e.ipynb: cell 5 raised NameError"]
     assert all(t.max_score == 0 and not t.passed and t.visibility == "after_published"
                for t in info)
     assert "cannot reshape" in info[0].output and "np.zeros(3)" in info[0].output
-    assert notebook_tests(result, 10.0, "visible", partial_credit=False)[0].score == 0.0
+    partial = notebook_tests(result, 10.0, "visible", partial_credit=True)[0]
+    assert partial.score == pytest.approx(10.0 * 3 / 5) and "3/5 of the points" in partial.output
 
 
 def test_stop_at_first_error_leaves_later_cells_not_run(tmp_path):
@@ -120,7 +121,8 @@ def test_stop_at_first_error_leaves_later_cells_not_run(tmp_path):
     assert [e.ename for e in result.errors] == ["ValueError"]
     assert "first error, in cell 2" in result.message
     assert out.cells[2].outputs == [] and out.cells[2].metadata["grader"] == "not run"
-    assert notebook_tests(result, 10.0, "visible")[0].score == pytest.approx(10.0 * 1 / 5)
+    assert notebook_tests(result, 10.0, "visible", partial_credit=True)[0].score == \
+        pytest.approx(10.0 * 1 / 5)
 
 
 def test_endless_cell_is_stopped_and_the_kernel_tree_killed(tmp_path):
@@ -145,7 +147,9 @@ def test_endless_cell_is_stopped_and_the_kernel_tree_killed(tmp_path):
     assert not processes_with(marker), "a process started by the notebook outlived it"
     tests = notebook_tests(result, 2.0, "visible")
     assert tests[1].name == "notebook nb.ipynb: cell 2 timed out"
-    assert tests[0].score == pytest.approx(2.0 / 3, abs=1e-3)
+    assert tests[0].score == 0.0
+    assert notebook_tests(result, 2.0, "visible", partial_credit=True)[0].score == \
+        pytest.approx(2.0 / 3, abs=1e-3)
 
 
 def test_notebook_over_its_total_time_limit_stops(tmp_path):
@@ -218,7 +222,7 @@ def test_scoring_counts_cells_that_finished_without_an_error():
         CellError(2, 3, "ValueError", "bad", "tb", "x = f()"),
         CellError(7, 8, "TimeoutError", "too slow", "", "train()", "timeout"),
     ], message="The run stopped in cell 8.")
-    main, first, second = notebook_tests(result, 5.0, "visible")
+    main, first, second = notebook_tests(result, 5.0, "visible", partial_credit=True)
     assert main.score == pytest.approx(5.0 * 6 / 10) and not main.passed
     assert "cell 3 raised ValueError" in main.output and "stopped in cell 8" in main.output
     assert (first.what, second.what) == ("cell 3 raised ValueError", "cell 8 timed out")
