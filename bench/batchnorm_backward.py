@@ -43,17 +43,27 @@ def main(argv=None):
     dx2, dg2, db2 = layers.batchnorm_backward_alt(dout, cache)
     worst = max(float(np.max(np.abs(a - b))) for a, b in ((dx1, dx2), (dg1, dg2), (db1, db2)))
 
-    staged = best_time(lambda: layers.batchnorm_backward(dout, cache), args.number, args.rounds)
-    alt = best_time(lambda: layers.batchnorm_backward_alt(dout, cache), args.number, args.rounds)
-    ratio = staged / alt
-
     print(f"batchnorm backward at N={N}, D={D}, float64, numpy {np.__version__}")
     print(f"  best of {args.rounds} rounds x {args.number} calls")
-    print(f"  batchnorm_backward      (staged graph): {staged * 1e6:8.1f} us")
-    print(f"  batchnorm_backward_alt  (closed form) : {alt * 1e6:8.1f} us")
-    print(f"  speed-up: {ratio:.2f}x  (target >= {TARGET_SPEEDUP:.0f}x: "
-          f"{'met' if ratio >= TARGET_SPEEDUP else 'NOT met'})")
     print(f"  max |difference| between the two results: {worst:.1e}")
+    ratios = []
+    # The staged graph allocates many (N, D) temporaries, so its cost depends on the
+    # allocator: a fresh process maps fresh pages for each; a long-running notebook kernel
+    # that has freed large arrays reuses heap memory. Both regimes are measured.
+    for regime in ("fresh process", "warm allocator (as in a notebook kernel)"):
+        if regime.startswith("warm"):
+            scratch = np.ones((2000, 5000))
+            del scratch  # freeing a large block raises glibc's mmap threshold
+        staged = best_time(lambda: layers.batchnorm_backward(dout, cache), args.number, args.rounds)
+        alt = best_time(lambda: layers.batchnorm_backward_alt(dout, cache), args.number, args.rounds)
+        ratios.append(staged / alt)
+        print(f"  {regime}:")
+        print(f"    batchnorm_backward      (staged graph): {staged * 1e6:8.1f} us")
+        print(f"    batchnorm_backward_alt  (closed form) : {alt * 1e6:8.1f} us")
+        print(f"    speed-up: {staged / alt:.2f}x")
+    worst_ratio = min(ratios)
+    print(f"  smallest speed-up: {worst_ratio:.2f}x (target >= {TARGET_SPEEDUP:.0f}x: "
+          f"{'met' if worst_ratio >= TARGET_SPEEDUP else 'NOT met'})")
     return 0
 
 

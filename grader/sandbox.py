@@ -114,14 +114,15 @@ def isolation_warning(level: str) -> str | None:
 
 
 def protect_secrets(paths) -> None:
-    """Make `paths` (the repo's solutions/, grader/rubric.toml, the reports folder, other
-    submissions) unreadable to student uids: chmod go-rwx on each path itself, which also
-    closes everything below a folder. Needed at "unprivileged-user"; harmless elsewhere.
+    """Make `paths` (the repo's solutions/, grader/rubric.toml, the reports folder, the other
+    submissions) unreadable to student uids: chmod go-rwx on each path itself, which closes
+    everything below a folder too. Only "unprivileged-user" needs it (bubblewrap never shows
+    these paths); it also shuts out the machine's other users.
 
-    What stays readable to the student there: every other world-readable file, e.g. the
-    grader's code and tests, the assignment stubs, the venv, /etc, /proc (other processes'
-    command lines), and the workspace and scratch (so they must not lie below a protected
-    folder)."""
+    What stays readable there: every other world-readable file, e.g. the grader's code and
+    tests, the assignment stubs, the venv, /etc, /tmp, /proc (other processes' command lines),
+    and the workspaces being graded (one's own, and any other found by listing /tmp), which
+    must therefore not lie below a protected folder. Scratch folders are 0700 to their uid."""
     for path in map(Path, paths):
         if path.exists() and not path.is_symlink():
             os.chmod(path, path.stat().st_mode & 0o7700)

@@ -11,7 +11,7 @@ import pytest
 from grader.child import protocol
 from grader.sandbox import Limits
 from grader.student_process import StudentProcess
-from student_workspace import edited, make_workspace, solution, with_function
+from student_workspace import make_workspace, overridden, solution
 
 LIMITS = Limits(cpu_seconds=60, memory_bytes=2 << 30, output_bytes=64 << 10)
 
@@ -24,7 +24,7 @@ def student(tmp_path, files=None, *, solutions=True, **options):
 
 
 def layers_with(name, definition):
-    return {"layers.py": with_function(solution("layers.py"), name, definition)}
+    return {"layers.py": overridden("layers.py", definition)}
 
 
 def call(process, function, *args, timeout=10, pick=None, module="layers"):

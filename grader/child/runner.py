@@ -9,12 +9,14 @@ protocol. The reference solutions never enter this process: it only runs the stu
 functions on the inputs it is sent and returns their answers.
 
 Replies are {"ok": True, "result": ...} or {"ok": False, "error": {type, message,
-traceback, where}}. Operations (see OPS): ping, call, forward_backward, call_many, model,
-optimizer. Every argument is a fresh copy, so a function that overwrites its inputs is
-judged on its answer alone.
+traceback, where}}. Operations (the op_* methods): ping, call, forward_backward, call_many,
+model, optimizer. Every argument is a fresh copy, so a function that overwrites its inputs
+is judged on its answer alone. np.random and random are seeded with the request's np_seed
+before each operation.
 """
 import importlib
 import os
+import random
 import signal
 import sys
 import traceback
@@ -228,6 +230,7 @@ class Child:
             except protocol.EndOfStream:
                 return 0
             try:
+                seed_global_generators(request.get("np_seed", 0))
                 handler = getattr(self, "op_" + str(request.get("op")), None)
                 if handler is None:
                     raise ValueError("unknown operation %r" % request.get("op"))
@@ -240,6 +243,14 @@ class Child:
                     "message": "%s: %s" % (type(exc).__name__, exc)}}
             flush_student_output()
             send(fd_out, reply)
+
+
+def seed_global_generators(seed):
+    """The student's own random draws (dropout masks, initial weights) repeat with the
+    grader's seed, so that --seed reproduces a run exactly."""
+    seed = int(seed) % (2 ** 32)
+    np.random.seed(seed)
+    random.seed(seed)
 
 
 def _raise_import_timeout(signum, frame):

@@ -50,6 +50,7 @@ def run_hidden_tests(student, seed: int, rubric: dict) -> list[TestResult]:
         max_score = float(settings.get("points", 0)) / counts[test.group]
         started = time.monotonic()
         settings["deadline"] = started + float(settings["timeout"])
+        settings["child_seed"] = int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
         outcome = run_one(test, student, np.random.default_rng([seed, index]), reference, settings)
         fraction = 1.0 if outcome.passed else min(max(outcome.partial, 0.0), 1.0)
         results.append(TestResult(

@@ -42,9 +42,10 @@ def register(catalogue: list, function: str, what: str, group: str | None = None
 
 
 def ask(student, settings: dict, op: dict) -> Reply:
-    """One request with the time left before this test's deadline."""
+    """One request with the time left before this test's deadline; the child seeds the
+    student's global generators with the test's child_seed first."""
     left = settings["deadline"] - time.monotonic()
-    return student.request(op, timeout=max(0.5, left))
+    return student.request({**op, "np_seed": settings.get("child_seed", 0)}, timeout=max(0.5, left))
 
 
 def call(student, settings, function, args, *, module="layers", pick=None, kwargs=None) -> Reply:
