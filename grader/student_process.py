@@ -257,7 +257,7 @@ class StudentProcess:
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise ChildFailure("timeout", "timed out after %g s (an infinite loop, or far too "
+                raise ChildFailure("timeout", "timed out after %.3g s (an infinite loop, or far too "
                                    "slow?); the process was stopped" % timeout)
             if poller.poll(min(left, POLL_SLICE) * 1000):
                 return

@@ -9,6 +9,7 @@ import pytest
 from grader.hidden_tests import CATALOGUE, run_hidden_tests
 from grader.rubric import DEFAULT_RUBRIC, load_rubric
 from grader.sandbox import Limits
+from grader.scoring import assemble
 from grader.student_process import StudentProcess
 from student_workspace import batchnorm_family, make_workspace, overridden, solution
 
@@ -86,6 +87,16 @@ def test_the_reference_earns_full_marks_quickly(reference_run):
     assert all(r.score == r.max_score for r in results.values())
     assert seconds < 5, "the whole catalogue took %.1f s" % seconds
     assert process.starts == 1
+    # Each group's points are split into 4-decimal shares that add up exactly, so the
+    # scoring stage's rounding keeps every full mark a pass.
+    groups = load_rubric()["groups"]
+    for group in {r.group for r in results.values()}:
+        shares = [r.max_score for r in results.values() if r.group == group]
+        assert all(round(share, 4) == share for share in shares)
+        assert round(sum(shares), 4) == groups[group]["points"]
+    assembled = assemble(name="reference", seed=SEED, hidden=list(results.values()), notebooks=[],
+                         messages=[], notebook_files=[], isolation="none")
+    assert all(t.passed for t in assembled.tests) and assembled.score == 80
     some = results["batchnorm_forward: train mode, tiny-variance input"]
     assert "relative error" in some.output and some.details["tolerance"] == 1e-7
     assert some.details["shapes"]["out"] == [6, 4] and some.details["seed"] == SEED

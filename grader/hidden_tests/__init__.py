@@ -26,6 +26,8 @@ from grader.results import TestResult
 CATALOGUE: list[HiddenTest] = (layers.TESTS + normalization.TESTS + dropout.TESTS
                                + network.TESTS + optimizers.TESTS)
 
+DECIMALS = 4                            # points are kept to 4 decimals, as in results.json
+
 # Used where the rubric's [defaults] says nothing.
 BUILTIN_SETTINGS = {
     "tolerance": 1e-7,                  # CS231n relative error against the reference
@@ -44,10 +46,12 @@ def run_hidden_tests(student, seed: int, rubric: dict) -> list[TestResult]:
         raise ValueError("the rubric has no [groups.%s] table" % "], [groups.".join(missing))
     reference = load_reference()
     counts = Counter(test.group for test in CATALOGUE)
+    shares = {group: split_points(float(groups[group].get("points", 0)), count)
+              for group, count in counts.items()}
     results = []
     for index, test in enumerate(CATALOGUE):
         settings = {**BUILTIN_SETTINGS, **rubric.get("defaults", {}), **groups[test.group]}
-        max_score = float(settings.get("points", 0)) / counts[test.group]
+        max_score = shares[test.group].pop(0)
         started = time.monotonic()
         settings["deadline"] = started + float(settings["timeout"])
         settings["child_seed"] = int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
@@ -56,11 +60,19 @@ def run_hidden_tests(student, seed: int, rubric: dict) -> list[TestResult]:
         results.append(TestResult(
             function=test.function, what=test.what, group=test.group,
             max_score=max_score, passed=outcome.passed,
-            score=max_score * fraction, output=outcome.output,
+            score=round(max_score * fraction, DECIMALS), output=outcome.output,
             visibility=settings["visibility"],
             details={**outcome.details, "seed": seed, "test_index": index,
                      "seconds": round(time.monotonic() - started, 3)}))
     return results
+
+
+def split_points(points: float, count: int) -> list[float]:
+    """`count` shares of `points` with DECIMALS decimals that add up to `points` exactly,
+    in ascending order (10 points over 9 tests: eight of 1.1111, then one of 1.1112)."""
+    unit = 10 ** DECIMALS
+    base, extra = divmod(round(points * unit), count)
+    return [(base + (i >= count - extra)) / unit for i in range(count)]
 
 
 def run_one(test: HiddenTest, student, rng, reference, settings) -> Outcome:

@@ -36,10 +36,9 @@ class Check:
     is_none: bool = False
 
 
-def rel_error(x, y) -> float:
-    """The CS231n relative error: max(|x - y| / max(1e-8, |x| + |y|))."""
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y)), initial=0.0))
+def elementwise_error(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """|x - y| / max(1e-8, |x| + |y|): its maximum is the CS231n relative error."""
+    return np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))
 
 
 def norm_error(x, y) -> float:
@@ -107,7 +106,7 @@ def compare(name: str, got, expected, tolerance: float, *, metric: str = "elemen
             "index": list(index), "yours": float(array[index]), "expected": float(expected[index])}})
     both = np.isfinite(array) & np.isfinite(expected)
     a, e = np.where(both, array, 0.0), np.where(both, expected, 0.0)
-    elementwise = np.abs(a - e) / np.maximum(1e-8, np.abs(a) + np.abs(e))
+    elementwise = elementwise_error(a, e)
     error = norm_error(a, e) if metric == "norm" else float(np.max(elementwise, initial=0.0))
     ok = error <= tolerance
     label = "relative error" if metric != "norm" else "relative error (of the norms)"
