@@ -145,6 +145,7 @@ def softmax_loss(x, y):
     loss = -log_probs[np.arange(N), y].mean()
     dx = np.exp(log_probs)                      # (N, C) probabilities
     dx[np.arange(N), y] -= 1
+    dx /= N
 
     # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     ###########################################################################
@@ -223,18 +224,19 @@ def batchnorm_forward(x, gamma, beta, bn_param):
         #######################################################################
         # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
 
-        # The staged graph that batchnorm_backward walks back through:
-        mu = x.mean(axis=0)                 # (D,)   stage 1: batch mean
-        xc = x - mu                         # (N, D) stage 2: centred input
-        var = (xc ** 2).sum(axis=0) / (N - 1)  # (D,) unbiased variance
-        std = np.sqrt(var + eps)            # (D,)   stage 4
-        inv_std = 1.0 / std                 # (D,)   stage 5
-        x_hat = xc * inv_std                # (N, D) stage 6: normalized
-        out = gamma * x_hat + beta          # (N, D) stage 7: scale and shift
+        # The staged graph that batchnorm_backward walks back through, node by node:
+        mu = np.mean(x, axis=0)             # (D,)   1. batch mean
+        xmu = x - mu                        # (N, D) 2. centred input
+        sq = xmu ** 2                       # (N, D) 3. squared deviations
+        var = np.mean(sq, axis=0)           # (D,)   4. biased (1/N) variance
+        sqrtvar = np.sqrt(var + eps)        # (D,)   5. standard deviation
+        ivar = 1.0 / sqrtvar                # (D,)   6. its inverse
+        xhat = xmu * ivar                   # (N, D) 7. normalized input
+        out = gamma * xhat + beta           # (N, D) 8. scale and shift
 
         running_mean = momentum * running_mean + (1 - momentum) * mu
         running_var = momentum * running_var + (1 - momentum) * var
-        cache = (x_hat, xc, std, inv_std, gamma)
+        cache = (xhat, gamma, xmu, ivar, sqrtvar, var, eps)
 
         # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
         #######################################################################
@@ -291,23 +293,23 @@ def batchnorm_backward(dout, cache):
     ###########################################################################
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
 
-    x_hat, xc, std, inv_std, gamma = cache
-    N = dout.shape[0]
-    # Stage 7 back: out = gamma * x_hat + beta
-    dbeta = dout.sum(axis=0)                          # (D,)
-    dgamma = (dout * x_hat).sum(axis=0)               # (D,)
-    dx_hat = dout * gamma                             # (N, D)
-    # Stage 6 back: x_hat = xc * inv_std (xc feeds two branches)
-    dinv_std = (dx_hat * xc).sum(axis=0)              # (D,)
-    dxc = dx_hat * inv_std                            # (N, D) first branch
-    # Stages 5, 4 back: inv_std = 1 / std, std = sqrt(var + eps)
-    dstd = -dinv_std / std ** 2                       # (D,)
-    dvar = 0.5 * dstd / std                           # (D,)
-    # Stage 3 back: var = mean(xc ** 2)
-    dxc += 2.0 * xc * dvar / N                        # (N, D) second branch
-    # Stages 2, 1 back: xc = x - mu, mu = mean(x)
-    dmu = -dxc.sum(axis=0)                            # (D,)
-    dx = dxc + dmu / N                                # (N, D)
+    xhat, gamma, xmu, ivar, sqrtvar, var, eps = cache
+    N, D = dout.shape
+    # Walk the graph of batchnorm_forward backwards, one node at a time.
+    dbeta = np.sum(dout, axis=0)                      # 8. out = gammax + beta
+    dgammax = dout
+    dgamma = np.sum(dgammax * xhat, axis=0)           # 8. gammax = gamma * xhat
+    dxhat = dgammax * gamma
+    divar = np.sum(dxhat * xmu, axis=0)               # 7. xhat = xmu * ivar
+    dxmu1 = dxhat * ivar                              #    (first path into xmu)
+    dsqrtvar = -1.0 / (sqrtvar ** 2) * divar          # 6. ivar = 1 / sqrtvar
+    dvar = 0.5 * 1.0 / np.sqrt(var + eps) * dsqrtvar  # 5. sqrtvar = sqrt(var + eps)
+    dsq = 1.0 / N * np.ones((N, D)) * dvar            # 4. var = mean(sq)
+    dxmu2 = 2 * xmu * dsq                             # 3. sq = xmu ** 2 (second path)
+    dx1 = dxmu1 + dxmu2                               # 2. xmu = x - mu
+    dmu = -1 * np.sum(dxmu1 + dxmu2, axis=0)
+    dx2 = 1.0 / N * np.ones((N, D)) * dmu             # 1. mu = mean(x)
+    dx = dx1 + dx2                                    # x feeds nodes 1 and 2
 
     # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     ###########################################################################
@@ -341,12 +343,13 @@ def batchnorm_backward_alt(dout, cache):
     ###########################################################################
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
 
-    x_hat, _, _, inv_std, gamma = cache
+    xhat, gamma, _, ivar, _, _, _ = cache
+    N = dout.shape[0]
     dbeta = dout.sum(axis=0)
-    dgamma = (dout * x_hat).sum(axis=0)
-    g = dout * gamma                                  # dL/dx_hat, (N, D)
-    # dx = inv_std * (g - mean(g) - x_hat * mean(g * x_hat))
-    dx = inv_std * (g - g.mean(axis=0) - x_hat * (g * x_hat).mean(axis=0))
+    dgamma = (dout * xhat).sum(axis=0)
+    # With g = gamma * dout: dx = ivar / N * (N g - sum(g) - xhat * sum(g * xhat)),
+    # and sum(g) = gamma * dbeta, sum(g * xhat) = gamma * dgamma are already at hand.
+    dx = (gamma * ivar / N) * (N * dout - dbeta - xhat * dgamma)
 
     # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     ###########################################################################
@@ -435,8 +438,8 @@ def layernorm_backward(dout, cache):
     dgamma = (dout * x_hat).sum(axis=0)
     g = dout * gamma                                  # (N, D)
     # The batch norm closed form, with the statistics taken along each row.
-    dx = inv_std * (g - g.mean(axis=0, keepdims=True)
-                    - x_hat * (g * x_hat).mean(axis=0, keepdims=True))
+    dx = inv_std * (g - g.mean(axis=1, keepdims=True)
+                    - x_hat * (g * x_hat).mean(axis=1, keepdims=True))
 
     # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     ###########################################################################
@@ -482,7 +485,7 @@ def dropout_forward(x, dropout_param):
         #######################################################################
         # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
 
-        mask = np.random.rand(*x.shape) < p
+        mask = (np.random.rand(*x.shape) < p) / p     # kept units scaled by 1/p
         out = x * mask
 
         # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
