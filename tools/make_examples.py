@@ -18,8 +18,8 @@ OUT = ROOT / "submissions"
 # (file, what the reference says, what the student wrote, why it is wrong)
 MISTAKES = [
     ("layers.py",
-     "var = (xc ** 2).mean(axis=0)        # (D,)   stage 3: biased variance",
-     "var = (xc ** 2).sum(axis=0) / (N - 1)  # (D,) unbiased variance",
+     "var = np.mean(sq, axis=0)           # (D,)   4. biased (1/N) variance",
+     "var = np.sum(sq, axis=0) / (N - 1)  # (D,)   4. variance",
      "batchnorm_forward uses the unbiased (1/(N-1)) variance"),
     ("layers.py",
      "    dx[np.arange(N), y] -= 1\n    dx /= N\n",

@@ -145,7 +145,6 @@ def softmax_loss(x, y):
     loss = -log_probs[np.arange(N), y].mean()
     dx = np.exp(log_probs)                      # (N, C) probabilities
     dx[np.arange(N), y] -= 1
-    dx /= N
 
     # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     ###########################################################################
@@ -228,7 +227,7 @@ def batchnorm_forward(x, gamma, beta, bn_param):
         mu = np.mean(x, axis=0)             # (D,)   1. batch mean
         xmu = x - mu                        # (N, D) 2. centred input
         sq = xmu ** 2                       # (N, D) 3. squared deviations
-        var = np.mean(sq, axis=0)           # (D,)   4. biased (1/N) variance
+        var = np.sum(sq, axis=0) / (N - 1)  # (D,)   4. variance
         sqrtvar = np.sqrt(var + eps)        # (D,)   5. standard deviation
         ivar = 1.0 / sqrtvar                # (D,)   6. its inverse
         xhat = xmu * ivar                   # (N, D) 7. normalized input
@@ -438,8 +437,8 @@ def layernorm_backward(dout, cache):
     dgamma = (dout * x_hat).sum(axis=0)
     g = dout * gamma                                  # (N, D)
     # The batch norm closed form, with the statistics taken along each row.
-    dx = inv_std * (g - g.mean(axis=1, keepdims=True)
-                    - x_hat * (g * x_hat).mean(axis=1, keepdims=True))
+    dx = inv_std * (g - g.mean(axis=0, keepdims=True)
+                    - x_hat * (g * x_hat).mean(axis=0, keepdims=True))
 
     # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     ###########################################################################
@@ -485,7 +484,7 @@ def dropout_forward(x, dropout_param):
         #######################################################################
         # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
 
-        mask = (np.random.rand(*x.shape) < p) / p     # kept units scaled by 1/p
+        mask = np.random.rand(*x.shape) < p
         out = x * mask
 
         # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****

@@ -156,7 +156,6 @@ def adam(w, dw, config=None):
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
 
     b1, b2 = config["beta1"], config["beta2"]
-    config["t"] += 1
     config["m"] = b1 * config["m"] + (1 - b1) * dw
     config["v"] = b2 * config["v"] + (1 - b2) * dw ** 2
     m_hat = config["m"] / (1 - b1 ** config["t"])   # bias-corrected moments
