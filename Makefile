@@ -8,7 +8,7 @@ JOBS ?= 2
 SEED ?=
 GRADE_FLAGS ?=
 
-.PHONY: help venv test test-fast grade stubs lab data bench release autograder check clean
+.PHONY: help venv test test-fast grade stubs lab data bench release autograder check clean examples
 
 help:
 	@echo "make grade    grade every submission in $(SUBMISSIONS)/ into $(REPORTS)/"
@@ -58,3 +58,9 @@ check: venv
 
 clean:
 	rm -rf $(REPORTS) dist .pytest_cache
+
+autograder: venv
+	$(PY) -m tools.autograder.build
+
+examples: venv
+	$(PY) -m tools.make_examples

@@ -4,6 +4,7 @@ parses arguments and dispatches.
     grade SUB... --out DIR [--jobs N] [--seed S] [--force]   grade submissions (folders/zips)
     grade --each DIR --out DIR ...                           every entry of DIR is a submission
     grade-one SUB --out DIR --seed S                         one submission, in this process
+    gradescope [--root DIR]                                  Gradescope's $AUTOGRADER_ROOT layout
 """
 from __future__ import annotations
 
@@ -34,6 +35,10 @@ def _parser() -> argparse.ArgumentParser:
     one.add_argument("--seed", type=int, required=True)
     one.add_argument("--fingerprint", default="")
     one.add_argument("--rubric", type=Path, default=DEFAULT_RUBRIC)
+    scope = verbs.add_parser("gradescope", help="grade $AUTOGRADER_ROOT/submission for Gradescope")
+    scope.add_argument("--root", type=Path, help="default: $AUTOGRADER_ROOT or /autograder")
+    scope.add_argument("--seed", type=int)
+    scope.add_argument("--rubric", type=Path, default=DEFAULT_RUBRIC)
     return parser
 
 
@@ -44,6 +49,12 @@ def main(argv=None) -> int:
         from .pipeline import grade_submission
         grade_submission(args.submission, args.out, seed=args.seed, rubric=rubric,
                          fingerprint=args.fingerprint)
+        return 0
+
+    if args.verb == "gradescope":
+        from .gradescope import autograder_root, run_gradescope
+        path = run_gradescope(args.root or autograder_root(), rubric, args.rubric, args.seed)
+        print(f"wrote {path}")
         return 0
 
     from .batch import grade_batch, list_submissions

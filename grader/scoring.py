@@ -15,7 +15,7 @@ def assemble(*, name: str, seed: int, hidden: list[TestResult], notebooks: list[
     tests = list(hidden) + list(notebooks)
     for test in tests:
         test.score = round(min(max(test.score, 0.0), test.max_score), 4)
-        if test.passed and test.score < test.max_score:
+        if test.passed and test.score < test.max_score - 1e-6:
             test.passed = False  # "passed" means full marks; partial credit shows as failed
     warning = sandbox.isolation_warning(isolation)
     return SubmissionResult(

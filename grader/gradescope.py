@@ -1,0 +1,40 @@
+"""The `gradescope` verb: grade the one submission Gradescope hands over.
+
+Gradescope (or a test standing in for it) unpacks the submission into
+$AUTOGRADER_ROOT/submission and reads $AUTOGRADER_ROOT/results/results.json afterwards;
+AUTOGRADER_ROOT defaults to /autograder. Grading goes through the same batch code as
+`make grade` (a worker process per submission), so a grader crash still yields results.json.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tempfile
+from pathlib import Path
+
+from .batch import grade_batch
+from .report import write_reports
+from .results import SubmissionResult
+
+
+def autograder_root() -> Path:
+    return Path(os.environ.get("AUTOGRADER_ROOT", "/autograder"))
+
+
+def run_gradescope(root: Path, rubric: dict, rubric_path: Path, seed: int | None = None) -> Path:
+    """Grade root/submission and write root/results/results.json; returns that path."""
+    submission = root / "submission"
+    results_dir = root / "results"
+    results_dir.mkdir(parents=True, exist_ok=True)
+    seed = secrets.randbelow(2**31) if seed is None else seed
+    if not submission.exists():
+        write_reports(SubmissionResult(name="submission", seed=seed,
+                                       error=f"no submission found at {submission}"), results_dir)
+        return results_dir / "results.json"
+    reports = Path(tempfile.mkdtemp(prefix="gradescope-reports-"))
+    grade_batch([submission], reports, jobs=1, seed=seed, rubric=rubric, rubric_path=rubric_path,
+                force=True, progress=False)
+    for name in ("results.json", "report.md", "report.html"):
+        shutil.copyfile(reports / "submission" / name, results_dir / name)
+    return results_dir / "results.json"
