@@ -16,6 +16,8 @@ from pathlib import Path
 from . import sandbox
 from .rubric import DEFAULT_RUBRIC, load_rubric
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__.splitlines()[0])
@@ -67,6 +69,8 @@ def main(argv=None) -> int:
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
     level = sandbox.isolation_level()
     warning = sandbox.isolation_warning(level)
+    if level == "unprivileged-user":  # without bubblewrap, file permissions hide the secrets
+        sandbox.protect_secrets([ROOT / "solutions", args.rubric, args.out, ROOT / "submissions"])
     print(f"grading {len(sources)} submission(s) with seed {seed}, isolation: {level}")
     if warning:
         print(warning, file=sys.stderr)

@@ -36,6 +36,7 @@ def grade_submission(source: Path, out: Path, *, seed: int, rubric: dict,
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
     job = Path(tempfile.mkdtemp(prefix="grade-"))
+    job.chmod(0o711)  # an unprivileged student uid must reach its workspace and scratch
     try:
         intake = take_submission(source, job, [p.name for p in pristine_notebooks()])
         workspace = build_workspace(intake, job)
@@ -65,6 +66,8 @@ def grade_submission(source: Path, out: Path, *, seed: int, rubric: dict,
 
 def _run_notebooks(workspace, out: Path, rubric: dict):
     settings = rubric["notebooks"]
+    if not settings["run"]:
+        return [], []
     limits = sandbox.Limits(**rubric.get("limits", {}).get("notebook", {}))
     results, files = [], []
     for notebook in workspace.notebooks:

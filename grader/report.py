@@ -85,8 +85,8 @@ def _count(n: int, noun: str) -> str:
 
 
 def points(x) -> str:
-    """A score for reading: 2.5 -> '2.5', 3.0 -> '3'."""
-    return f"{round(_finite(x), 4):.10g}"
+    """A score for reading: 2.5 -> '2.5', 3.0 -> '3', 2.6667 -> '2.67' (results.json keeps 4 places)."""
+    return f"{round(_finite(x), 2):.10g}"
 
 
 def _finite(x) -> float:

@@ -31,6 +31,7 @@ def load_rubric(path: Path = DEFAULT_RUBRIC) -> dict:
             group.setdefault(key, value)
         _check(group, f"groups.{name}")
     notebooks = rubric.setdefault("notebooks", {})
+    notebooks.setdefault("run", True)
     notebooks.setdefault("points", 0)
     notebooks.setdefault("cell_timeout", 120)
     notebooks.setdefault("notebook_timeout", 600)
