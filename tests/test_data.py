@@ -200,3 +200,27 @@ def test_main_without_network_says_the_digits_will_be_used(fetcher, tmp_path, mo
     err = capsys.readouterr().err
     assert "Could not download CIFAR-10" in err and "digits" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_main_checks_the_md5_then_extracts(fetcher, tmp_path, cifar_dir, monkeypatch, capsys):
+    members = {f"cifar-10-batches-py/{p.name}": p.read_bytes() for p in cifar_dir.iterdir()}
+    served = tar_of(tmp_path / "served.tar.gz", members)
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    monkeypatch.setattr(fetcher, "download", lambda url, dest, timeout=60: dest.write_bytes(
+        served.read_bytes()))
+    monkeypatch.setattr(fetcher, "DATA_DIR", data_dir)
+    monkeypatch.setattr(fetcher, "ARCHIVE", data_dir / "cifar-10-python.tar.gz")
+    monkeypatch.setattr(fetcher, "BATCHES_DIR", data_dir / "cifar-10-batches-py")
+
+    assert fetcher.main() == 1  # the real MD5 cannot match this little archive
+    assert "MD5" in capsys.readouterr().err
+    assert not (data_dir / "cifar-10-batches-py").exists()
+
+    monkeypatch.setattr(fetcher, "MD5", fetcher.md5sum(served))
+    assert fetcher.main() == 0
+    X, _ = data_utils.load_CIFAR_batch(data_dir / "cifar-10-batches-py" / "data_batch_5")
+    assert X.shape == (4, 32, 32, 3)
+    capsys.readouterr()
+    assert fetcher.main() == 0  # a second run finds the batches and fetches nothing
+    assert "already" in capsys.readouterr().out

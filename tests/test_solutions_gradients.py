@@ -7,7 +7,7 @@ max(|a - n| / max(1e-8, |a| + |n|)).
 That error is a maximum over elements, and centred differences carry about 1e-10 of absolute
 round-off; an element of the true gradient that happens to lie near zero turns that round-off into
 a large relative error although nothing is wrong. The seeds below are ones where every element is
-resolved, each measured to pass its threshold with a margin of at least 8x; a wrong gradient
+resolved, each measured to pass its threshold with a margin of at least 6x; a wrong gradient
 (a missing branch, a wrong axis, a forgotten regularization term) errs by 1e-3 or more whatever the
 seed. The normalization layers are checked at x ~ 0.5 * N(0, 1) + 1, where the gradient is large
 compared with that round-off, and also at CS231n's own x ~ 5 * N(0, 1) + 12.
