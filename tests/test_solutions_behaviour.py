@@ -391,7 +391,8 @@ def test_fully_connected_net_regularizes_weights_only(ref, global_seed, normaliz
     model.reg = 0.7
     loss1, grads1 = model.loss(X, y)
     weights = [model.params[f"W{i}"] for i in (1, 2, 3)]
-    assert loss1 - loss0 == pytest.approx(0.5 * 0.7 * sum((W * W).sum() for W in weights), rel=1e-10)
+    penalty = 0.5 * 0.7 * sum((W * W).sum() for W in weights)
+    assert loss1 - loss0 == pytest.approx(penalty, rel=1e-10)
     for k in model.params:
         extra = 0.7 * model.params[k] if k.startswith("W") else 0.0
         np.testing.assert_allclose(grads1[k], grads0[k] + extra, rtol=1e-10, atol=1e-12, err_msg=k)

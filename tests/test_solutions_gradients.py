@@ -167,7 +167,8 @@ def test_normalization_backward(ref, kind, shape, G, seed):
         assert err < 1e-8, f"{kind} {shape}: {name} rel_error {err:.2e}"
 
 
-@pytest.mark.parametrize("kind, seed", [("batchnorm", 36), ("batchnorm_alt", 36), ("layernorm", 55)])
+@pytest.mark.parametrize("kind, seed",
+                         [("batchnorm", 36), ("batchnorm_alt", 36), ("layernorm", 55)])
 def test_normalization_backward_at_cs231n_magnitude(ref, kind, seed):
     # The BatchNormalization notebook's check: N, D = 4, 5; x = 5 * randn(N, D) + 12,
     # "relative errors between 1e-13 and 1e-8".

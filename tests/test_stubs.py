@@ -181,10 +181,11 @@ STUB_CALLS = {
     "spatial_groupnorm_backward": lambda s, v: [(s.spatial_groupnorm_backward(v["x4"], v["gn"]),
                                                  (None, None, None))],
 }
-OPTIM_CALLS = {
-    rule: (lambda rule: lambda s, v: [(getattr(s, rule)(v["w"].copy(), v["w"], None)[0], None)])(rule)
-    for rule in ("sgd_momentum", "rmsprop", "adam")
-}
+def optim_call(rule):
+    return lambda s, v: [(getattr(s, rule)(v["w"].copy(), v["w"], None)[0], None)]
+
+
+OPTIM_CALLS = {rule: optim_call(rule) for rule in ("sgd_momentum", "rmsprop", "adam")}
 
 
 def test_stub_tables_cover_every_stubbed_function():
