@@ -56,8 +56,10 @@ def main(argv=None):
             # blocks up to 32 MiB (DEFAULT_MMAP_THRESHOLD_MAX): 8 MB does it, 80 MB would not.
             scratch = np.ones((1000, 1000))
             del scratch
-        staged = best_time(lambda: layers.batchnorm_backward(dout, cache), args.number, args.rounds)
-        alt = best_time(lambda: layers.batchnorm_backward_alt(dout, cache), args.number, args.rounds)
+        staged = best_time(lambda: layers.batchnorm_backward(dout, cache),
+                           args.number, args.rounds)
+        alt = best_time(lambda: layers.batchnorm_backward_alt(dout, cache),
+                        args.number, args.rounds)
         ratios.append(staged / alt)
         print(f"  {regime}:")
         print(f"    batchnorm_backward      (staged graph): {staged * 1e6:8.1f} us")
