@@ -346,10 +346,15 @@ def batchnorm_backward_alt(dout, cache):
     xhat, gamma, _, ivar, _, _, _ = cache
     N = dout.shape[0]
     dbeta = dout.sum(axis=0)
-    dgamma = (dout * xhat).sum(axis=0)
+    dgamma = np.einsum("nd,nd->d", dout, xhat)       # no (N, D) temporary
     # With g = gamma * dout: dx = ivar / N * (N g - sum(g) - xhat * sum(g * xhat)),
-    # and sum(g) = gamma * dbeta, sum(g * xhat) = gamma * dgamma are already at hand.
-    dx = (gamma * ivar / N) * (N * dout - dbeta - xhat * dgamma)
+    # where sum(g) = gamma * dbeta and sum(g * xhat) = gamma * dgamma are already at hand:
+    # dx = gamma * ivar * (dout - (dbeta + xhat * dgamma) / N), built in place in one array.
+    dx = xhat * dgamma
+    dx += dbeta
+    dx *= -1.0 / N
+    dx += dout
+    dx *= gamma * ivar
 
     # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     ###########################################################################
