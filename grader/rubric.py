@@ -37,6 +37,11 @@ def load_rubric(path: Path = DEFAULT_RUBRIC) -> dict:
     notebooks.setdefault("notebook_timeout", 600)
     notebooks.setdefault("continue_on_error", True)
     notebooks.setdefault("visibility", "visible")
+    notebooks.setdefault("only", [])
+    only = notebooks["only"]
+    if not isinstance(only, list) or not all(isinstance(name, str) for name in only):
+        raise RubricError(f"{path}: notebooks.only must be a list of notebook file names, "
+                          f"not {only!r}")
     _check(notebooks, "notebooks")
     return rubric
 

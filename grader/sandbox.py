@@ -1,6 +1,6 @@
 """How a student process is started: resource limits, a fresh session, a clean environment,
 its own uid and (where available) a bubblewrap sandbox. Every student process (hidden-test
-child, notebook kernel: see `kernel_manager()`) is started through `command()` / `start()`
+child; notebook kernel: see grader/notebooks.py) is started through `command()` / `start()`
 and ended with `stop()`.
 
 Isolation levels, strongest first (the one in use is recorded in results.json):
@@ -235,68 +235,6 @@ def kill_uid(uid: int, attempts: int = 50) -> None:
                 os._exit(0)
         os.waitpid(pid, 0)
         time.sleep(0.01)
-
-
-def kernel_manager(*, workspace: Path, scratch: Path, limits: Limits = Limits(),
-                   cwd: Path | None = None, readonly_paths=(), level: str | None = None):
-    """A jupyter_client KernelManager whose ipykernel runs in the sandbox.
-
-    The kernel talks over ipc (Unix sockets in scratch, reached at the same path inside and
-    out): TCP loopback inside the sandbox's network namespace cannot reach the grader's.
-    The connection file is scratch/kernel.json; command() hands scratch, this file included,
-    to the kernel's uid. The notebook's kernelspec is ignored: it is always this Python's
-    ipykernel. JPY_PARENT_PID is not set: inside the PID namespace the kernel's parent is pid 1,
-    which ipykernel would take for a dead parent. Usage (or `NotebookClient(nb, km=km)`):
-
-        km = sandbox.kernel_manager(workspace=ws, scratch=scratch, limits=limits)
-        km.start_kernel()
-        kc = km.blocking_client()
-        kc.start_channels()
-        kc.wait_for_ready(timeout=60)
-        reply = kc.execute_interactive("1+1", timeout=30)
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)   # also kills whatever the kernel started
-    """
-    return _kernel_manager_class()(
-        transport="ipc", ip=str(Path(scratch) / "kernel-ipc"),
-        connection_file=str(Path(scratch) / "kernel.json"),
-        sandbox_options=dict(workspace=workspace, scratch=scratch, cwd=cwd,
-                             readonly_paths=readonly_paths, level=level),
-        sandbox_limits=limits)
-
-
-@functools.cache
-def _kernel_manager_class():
-    from jupyter_client import KernelManager  # the hidden-test children never need it
-    from traitlets import Any
-
-    class SandboxedKernelManager(KernelManager):
-        sandbox_options = Any()
-        sandbox_limits = Any()
-        sandbox_launch = Any(None)
-
-        async def _async_launch_kernel(self, kernel_cmd, **kw):
-            # nbclient's env and cwd give way to the sandbox's.
-            launch = command([sys.executable, "-m", "ipykernel_launcher", "-f",
-                              self.connection_file], **self.sandbox_options)
-            kw.update(env=launch.env, cwd=launch.cwd, independent=True,  # no JPY_PARENT_PID
-                      preexec_fn=launch.preexec(self.sandbox_limits))
-            kw.setdefault("stdout", subprocess.DEVNULL)
-            kw.setdefault("stderr", subprocess.DEVNULL)
-            await super()._async_launch_kernel(launch.argv, **kw)
-            self.provisioner.process.sandbox_launch = self.sandbox_launch = launch
-
-        async def _async_kill_kernel(self, restart=False):
-            if self.provisioner is not None and self.provisioner.process is not None:
-                stop(self.provisioner.process)  # the whole sandbox, not just the process group
-            await super()._async_kill_kernel(restart=restart)
-
-        async def _async_cleanup_resources(self, restart=False):
-            if self.sandbox_launch is not None and self.sandbox_launch.uid is not None:
-                kill_uid(self.sandbox_launch.uid)  # a polite shutdown may leave daemons
-            await super()._async_cleanup_resources(restart=restart)
-
-    return SandboxedKernelManager
 
 
 def _bwrap(workspace: Path, scratch: Path, cwd: Path, readonly_paths, uid: int | None) -> list[str]:

@@ -2,6 +2,7 @@
 this machine offers (a level that cannot run here is skipped, with the reason)."""
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
@@ -371,20 +372,27 @@ def test_numpy_and_matplotlib_work_inside(level, job):
 def test_jupyter_kernel_runs_inside(level, job):
     if PYTHONS[level] != sys.executable:
         pytest.skip(f"{sys.executable} cannot run as an unprivileged uid here")
-    km = sandbox.kernel_manager(workspace=job / "workspace", scratch=job / "scratch", level=level)
-    km.start_kernel()
-    kc = km.blocking_client()
-    kc.start_channels()
+    from grader.notebooks import SandboxedKernelManager
+
     results = []
-    try:
-        kc.wait_for_ready(timeout=60)
-        reply = kc.execute_interactive(
-            f"import os\nprint(os.getuid(), os.path.exists({str(SECRET)!r}))\n1+1", timeout=60,
-            output_hook=lambda msg: results.append(msg["content"]))
-        assert reply["content"]["status"] == "ok"
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
+
+    async def run_in_kernel():
+        km = SandboxedKernelManager(workspace=job / "workspace", scratch=job / "scratch",
+                                    cwd=job / "workspace", limits=Limits(), level=level)
+        await km.start_kernel()
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=60)
+            reply = await kc.execute_interactive(
+                f"import os\nprint(os.getuid(), os.path.exists({str(SECRET)!r}))\n1+1",
+                timeout=60, output_hook=lambda msg: results.append(msg["content"]))
+            assert reply["content"]["status"] == "ok"
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+
+    asyncio.run(run_in_kernel())
     assert {"data": {"text/plain": "2"}, "metadata": {}, "execution_count": 1} in results
     uid, visible = next(r["text"] for r in results if "text" in r).split()
     if level == "bubblewrap":
