@@ -44,6 +44,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _announce_isolation(secrets_paths) -> str:
+    """The isolation level student code will get; without bubblewrap, file permissions must
+    hide `secrets_paths` from the student uids (Gradescope's container as much as `make grade`)."""
+    level = sandbox.isolation_level()
+    if level == "unprivileged-user":
+        sandbox.protect_secrets(secrets_paths)
+    warning = sandbox.isolation_warning(level)
+    if warning:
+        print(warning, file=sys.stderr)
+    return level
+
+
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     rubric = load_rubric(args.rubric)
@@ -55,7 +67,10 @@ def main(argv=None) -> int:
 
     if args.verb == "gradescope":
         from .gradescope import autograder_root, run_gradescope
-        path = run_gradescope(args.root or autograder_root(), rubric, args.rubric, args.seed)
+        root = args.root or autograder_root()
+        (root / "results").mkdir(parents=True, exist_ok=True)
+        _announce_isolation([ROOT / "solutions", args.rubric, root / "results"])
+        path = run_gradescope(root, rubric, args.rubric, args.seed)
         print(f"wrote {path}")
         return 0
 
@@ -67,13 +82,8 @@ def main(argv=None) -> int:
         print("nothing to grade: name submissions or --each DIR", file=sys.stderr)
         return 2
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
-    level = sandbox.isolation_level()
-    warning = sandbox.isolation_warning(level)
-    if level == "unprivileged-user":  # without bubblewrap, file permissions hide the secrets
-        sandbox.protect_secrets([ROOT / "solutions", args.rubric, args.out, ROOT / "submissions"])
+    level = _announce_isolation([ROOT / "solutions", args.rubric, args.out, ROOT / "submissions"])
     print(f"grading {len(sources)} submission(s) with seed {seed}, isolation: {level}")
-    if warning:
-        print(warning, file=sys.stderr)
     results = grade_batch(sources, args.out, jobs=args.jobs, seed=seed, rubric=rubric,
                           rubric_path=args.rubric, force=args.force)
     if args.junit:

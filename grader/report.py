@@ -4,7 +4,8 @@ JUnit XML for a batch. Nothing here grades; every figure comes from grader/resul
 Hidden inputs never leave the grader. `details` is read through a whitelist of scalars and
 shapes (`compared`, `rel_error`, `tolerance`, `shapes`, `first_mismatch`, `hint`), never as
 arrays; for tests whose visibility is in `hide` only the relative error, tolerance and hint are
-shown. Free text (outputs, messages) loses control characters and runs of array values.
+shown, and their output text keeps its words but loses its numbers (see `shown_output`). Free
+text (outputs, messages) loses control characters and runs of array values.
 """
 from __future__ import annotations
 
@@ -34,6 +35,12 @@ _ARRAY_RUN = re.compile(   # a run of what an array repr is made of: numbers, br
     r"(?:[\[\]\s,+\-]|\d+(?:\.\d*)?(?:e[+-]?\d+)?|\.\d+|\.\.\.|nan|inf)+", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|nan|inf", re.IGNORECASE)
 ARRAY_ELIDED = "[array elided]"
+# A number standing alone (not part of a name such as beta1): in a hidden test's output it may be
+# an input's shape, a hyperparameter or a reference value, so it is withheld there.
+_LONE_NUMBER = re.compile(
+    r"(?<![\w.])[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?(?![\w.])|\b(?:nan|inf)\b", re.IGNORECASE)
+NUMBER_WITHHELD = "…"
+HINT_PREFIX = "What to look at:"   # grader/hidden_tests/checks.py: the test's fixed hint line
 
 
 # ---- safe text ----------------------------------------------------------------------------
@@ -208,10 +215,23 @@ def summary_text(result: SubmissionResult, hide: Collection[str] = HIDDEN) -> st
     return "\n".join(lines)
 
 
+def shown_output(t: TestResult, hide: Collection[str] = HIDDEN) -> str:
+    """The test's output fit to show. For a test whose visibility is in `hide`, every number
+    outside the hint line becomes NUMBER_WITHHELD: the text says what was checked and how it went
+    ("next_w (step …): shape (…, …), relative error … above tolerance …"), never with what.
+    This keeps the grader from disclosing hidden values; it cannot stop a student's own code
+    from spelling them out in an error message (only Gradescope's "hidden" shows nothing)."""
+    text = clean_text(t.output)
+    if t.visibility not in hide:
+        return text
+    return "\n".join(line if line.lstrip().startswith(HINT_PREFIX)
+                     else _LONE_NUMBER.sub(NUMBER_WITHHELD, line) for line in text.splitlines())
+
+
 def output_text(t: TestResult, hide: Collection[str] = HIDDEN) -> str:
     """A test's output followed by its detail lines, as plain text."""
     details = "\n".join(f"{label}: {text}" for label, text in detail_lines(t, hide))
-    return "\n\n".join(part for part in (clean_text(t.output), details) if part)
+    return "\n\n".join(part for part in (shown_output(t, hide), details) if part)
 
 
 def _gradescope_test(t: TestResult, hide: Collection[str]) -> dict:
@@ -309,7 +329,7 @@ def _md_test(t: TestResult, hide: Collection[str]) -> str:
     lines = [f"### {mark} {md_inline(t.name)} ({points(t.score)} / {points(t.max_score)}){tag}", ""]
     lines += [f"- **{label}:** {md_inline(text, 600)}" for label, text in detail_lines(t, hide)]
     if t.output:
-        lines += ["", md_fenced(t.output)]
+        lines += ["", md_fenced(shown_output(t, hide))]
     return "\n".join(lines).rstrip()
 
 
