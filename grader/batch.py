@@ -8,6 +8,8 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import json
+import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -33,13 +35,31 @@ def list_submissions(folder: Path) -> list[Path]:
                   if not p.name.startswith(".") and (p.is_dir() or p.suffix.lower() == ".zip"))
 
 
+def _tree_files(path: Path) -> list[Path]:
+    """The regular files at or below `path`, sorted, links never followed. Iterative: a
+    submission may nest folders deeper than Python's recursion limit (Path.rglob and, before
+    3.12, os.walk recurse), and this runs in the batch process, where a crash stops every
+    submission."""
+    if path.is_file():
+        return [path]
+    files, stack = [], [path]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in ("__pycache__", ".ipynb_checkpoints"):
+                        stack.append(Path(entry.path))
+                elif entry.is_file(follow_symlinks=False):
+                    files.append(Path(entry.path))
+    return sorted(files)
+
+
 def _hash_tree(digest, path: Path) -> None:
-    files = [path] if path.is_file() else sorted(
-        p for p in path.rglob("*") if p.is_file() and not p.is_symlink()
-        and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts)
-    for file in files:
+    for file in _tree_files(path):
         digest.update(str(file.relative_to(path.parent)).encode() + b"\0")
-        digest.update(file.read_bytes())
+        with open(file, "rb") as f:   # in chunks: a submission may hold a huge file
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
 
 
 def fingerprint(source: Path, rubric_path: Path = DEFAULT_RUBRIC) -> str:
@@ -52,19 +72,33 @@ def fingerprint(source: Path, rubric_path: Path = DEFAULT_RUBRIC) -> str:
     return digest.hexdigest()
 
 
+WITHHELD_LINE = "Details: withheld (hidden test)"   # what report.detail_lines adds on rendering
+
+
+def _rendered_output(test: dict) -> str:
+    """A test's output as results.json shows it (already cleaned, details included), minus the
+    line that rendering it again (the JUnit XML) would add a second time."""
+    lines = str(test.get("output") or "").splitlines()
+    return "\n".join(line for line in lines if line != WITHHELD_LINE).strip()
+
+
 def load_result(report_dir: Path) -> SubmissionResult | None:
-    """Read a SubmissionResult back from a finished report (None when absent or damaged)."""
+    """Read a SubmissionResult back from a finished report (None when absent or damaged).
+    The outputs and execution time come back too: the JUnit XML is rendered from this."""
     try:
         data = json.loads((report_dir / "results.json").read_text())
         extra = data.get("extra_data", {})
         tests = [TestResult(function=t["name"].split(": ", 1)[0], what=t["name"].split(": ", 1)[-1],
-                            group="", max_score=t.get("max_score", 0), passed=t["status"] == "passed",
-                            score=t.get("score", 0), visibility=t.get("visibility", "visible"))
+                            group=(t.get("extra_data") or {}).get("group", ""),
+                            max_score=t.get("max_score", 0), passed=t["status"] == "passed",
+                            score=t.get("score", 0), visibility=t.get("visibility", "visible"),
+                            output=_rendered_output(t))
                  for t in data.get("tests", [])]
         return SubmissionResult(name=report_dir.name, seed=extra.get("seed", 0), tests=tests,
                                 isolation=extra.get("isolation", "unknown"),
+                                execution_time=float(data.get("execution_time") or 0.0),
                                 error=extra.get("error"), fingerprint=extra.get("fingerprint", ""))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
@@ -109,7 +143,10 @@ def grade_batch(sources: list[Path], out: Path, *, jobs: int, seed: int, rubric:
         while name in names:
             name += "_"
         names.add(name)
-        fp = fingerprint(source, rubric_path)
+        try:
+            fp = fingerprint(source, rubric_path)
+        except Exception:  # unreadable content: never "current", so the worker grades it (and
+            fp = "unhashable-" + secrets.token_hex(8)  # reports what it can), the batch goes on
         previous = load_result(out / name)
         if not force and previous is not None and previous.fingerprint == fp:
             results[name] = previous

@@ -11,7 +11,6 @@ Student code runs only in the child processes of stages 3 and 4 (see grader/sand
 """
 from __future__ import annotations
 
-import shutil
 import tempfile
 import time
 import traceback
@@ -20,7 +19,7 @@ from pathlib import Path
 
 from . import sandbox
 from .hidden_tests import run_hidden_tests
-from .intake import take_submission
+from .intake import submission_name, take_submission
 from .notebooks import notebook_tests, run_notebook
 from .report import write_reports
 from .results import SubmissionResult
@@ -39,6 +38,8 @@ def grade_submission(source: Path, out: Path, *, seed: int, rubric: dict,
     job.chmod(0o711)  # an unprivileged student uid must reach its workspace and scratch
     try:
         intake = take_submission(source, job, [p.name for p in pristine_notebooks()])
+        if intake.unreadable:  # else the untouched handout would be graded in its place
+            raise UngradableSubmission(" ".join(intake.messages))
         workspace = build_workspace(intake, job)
         with ThreadPoolExecutor(max_workers=2) as pool:
             notebooks = pool.submit(_run_notebooks, workspace, out, rubric)
@@ -50,18 +51,27 @@ def grade_submission(source: Path, out: Path, *, seed: int, rubric: dict,
             messages=intake.messages + workspace.messages, notebook_files=notebook_files,
             isolation=sandbox.isolation_level(), fingerprint=fingerprint,
         )
+    except UngradableSubmission as exc:
+        result = SubmissionResult(
+            name=submission_name(Path(source)), seed=seed, isolation=sandbox.isolation_level(),
+            fingerprint=fingerprint, error=str(exc))
     except Exception as exc:  # the grader's own failure still yields a report
         result = SubmissionResult(
-            name=Path(source).stem if Path(source).suffix == ".zip" else Path(source).name,
+            name=submission_name(Path(source)),
             seed=seed, isolation=sandbox.isolation_level(), fingerprint=fingerprint,
             error=f"the grader failed on this submission: {type(exc).__name__}: {exc}",
             messages=[traceback.format_exc(limit=5)[-2000:]],
         )
     finally:
-        shutil.rmtree(job, ignore_errors=True)
+        sandbox.remove_tree(job)   # scratch holds whatever the student left there
     result.execution_time = round(time.monotonic() - started, 2)
     write_reports(result, out)
     return result
+
+
+class UngradableSubmission(Exception):
+    """Nothing could be taken from the submission (not a folder or zip, a corrupt or refused
+    archive): it scores 0 with the reason, as the spec asks."""
 
 
 def _run_notebooks(workspace, out: Path, rubric: dict):

@@ -4,6 +4,7 @@ The reference package is the pristine handout `assignment/` with the solution fi
 over it, imported under the private name `reference_assignment` so that it can never be
 confused with a student's `assignment`.
 """
+import atexit
 import importlib
 import importlib.util
 import shutil
@@ -24,6 +25,9 @@ def load_reference():
     """Return a namespace with the reference modules: layers, fc_net, optim, layer_utils,
     gradient_check, solver."""
     folder = Path(tempfile.mkdtemp(prefix="reference-")) / PACKAGE_NAME
+    # Every grader worker loads it once: without this, each graded submission left a copy of
+    # the solutions in the temporary folder.
+    atexit.register(shutil.rmtree, folder.parent, ignore_errors=True)
     shutil.copytree(HANDOUT_PACKAGE, folder, ignore=shutil.ignore_patterns("__pycache__"))
     for solution in SOLUTIONS.glob("*.py"):
         shutil.copy(solution, folder / solution.name)

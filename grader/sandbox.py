@@ -216,6 +216,15 @@ def stop(proc: subprocess.Popen, grace: float = 0.2) -> None:
         time.sleep(0.01)
 
 
+def remove_tree(path: Path) -> None:
+    """Delete a folder student code could write into (a job, a scratch folder), whatever it
+    holds. Not shutil.rmtree: up to Python 3.12 it recurses, and folders nested ~1,000 deep
+    (one loop in a student's function) made it raise RecursionError, which lost the student's
+    whole report. `rm -rf` (fts) goes to any depth and never follows links."""
+    subprocess.run(["rm", "-rf", "--", str(path)], stdin=subprocess.DEVNULL,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+
+
 def kill_uid(uid: int, attempts: int = 50) -> None:
     """SIGKILL every process of `uid` (never root's or the grader's). kill(-1) from a child that
     became `uid` reaches exactly that uid's processes; repeated while a fork bomb refills."""

@@ -118,6 +118,11 @@ class StudentProcess:
             return Reply(failure.status, message=failure.message,
                          seconds=time.monotonic() - started)
         seconds = time.monotonic() - started
+        if self._output_bytes() > self.limits.file_bytes // 2:
+            # The output files only grow, and once one reaches RLIMIT_FSIZE every print fails
+            # (EFBIG) in whatever function prints next: a flood in one function would cost the
+            # later ones. The next request gets a fresh child with fresh files.
+            self._stop()
         if not isinstance(answer, dict) or "ok" not in answer:
             self._stop()
             return Reply("protocol", message="the student process sent a malformed reply",
@@ -134,6 +139,14 @@ class StudentProcess:
         if self._output is None:
             return "", ""
         return tuple(_tail(handle, limit) for handle in self._output)
+
+    def _output_bytes(self) -> int:
+        """Size of the larger of the current child's stdout and stderr files."""
+        try:
+            return max((os.fstat(handle.fileno()).st_size for handle in self._output or ()),
+                       default=0)
+        except (OSError, ValueError):
+            return 0
 
     def close(self) -> None:
         """Stop the child and every process it started."""
@@ -211,7 +224,7 @@ class StudentProcess:
                     pass
         self._to_child = self._from_child = None
         if self._runner_dir is not None:
-            shutil.rmtree(self._runner_dir, ignore_errors=True)   # never follows links
+            sandbox.remove_tree(self._runner_dir)   # never follows links, any depth
             self._runner_dir = None
 
     # ------------------------------------------------------------------ I/O

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import nbformat
 
+from .notebooks import NotebookReadError, read_notebook
+
 PROVIDED = "provided"
 
 
@@ -31,11 +33,13 @@ def restore_provided_cells(student_path: Path, pristine_path: Path, target: Path
     name = pristine_path.name
     pristine = nbformat.read(pristine_path, as_version=4)
     try:
-        student = nbformat.read(student_path, as_version=4)
-    except Exception as exc:  # NotJSONError, validation errors, bad encodings, ...
+        # read_notebook also refuses valid JSON whose cells lack a str source or cell_type,
+        # which nbformat.read only logs: merging such cells crashed the whole submission.
+        student = read_notebook(Path(student_path))
+    except NotebookReadError as exc:
         shutil.copyfile(pristine_path, target)
-        return [f"{name} could not be read ({type(exc).__name__}: {str(exc)[:200]}); the untouched "
-                "handout notebook was run in its place."]
+        return [f"{name} could not be read ({str(exc)[:300]}); the untouched handout notebook "
+                "was run in its place."]
 
     by_id = {cell.get("id"): cell for cell in student.cells if cell.get("id")}
     if not any(cell.get("id") in by_id for cell in pristine.cells):

@@ -231,6 +231,27 @@ def test_a_flood_of_output_neither_corrupts_replies_nor_is_read_whole(tmp_path):
         assert 0 < len(stdout) <= LIMITS.output_bytes
 
 
+def test_after_a_flood_of_output_the_next_function_can_still_print(tmp_path):
+    # The output file only grows: once it reached RLIMIT_FSIZE (64 MiB), any later print over
+    # the 8 kB buffer failed with EFBIG, in whichever function made it.
+    chatty = """
+    def relu_forward(x):
+        print("x" * (50 << 20))
+        return np.maximum(0, x), x
+
+
+    def relu_backward(dout, cache):
+        print("relu_backward: dout =", "-" * 100_000)
+        return dout * (cache > 0)
+    """
+    with student(tmp_path, layers_with("relu_forward", chatty)) as process:
+        for _ in range(2):
+            assert call(process, "relu_forward", np.array([-1.0, 1.0]), pick=0).ok
+        reply = call(process, "relu_backward", np.ones(2), np.array([-1.0, 1.0]))
+        assert reply.ok, reply.message
+        assert np.array_equal(reply.result["result"], [0.0, 1.0])
+
+
 def test_garbage_on_the_reply_pipe_is_a_protocol_failure(tmp_path):
     forger = """
     def relu_forward(x):

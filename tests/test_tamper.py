@@ -1,4 +1,6 @@
 """Notebook tamper detection: provided cells are restored, the student's cells are kept."""
+import json
+
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
@@ -63,4 +65,17 @@ def test_corrupt_notebook_is_replaced_by_the_pristine_one(tmp_path):
     messages = restore_provided_cells(tmp_path / "student.ipynb", tmp_path / "p.ipynb",
                                       tmp_path / "out.ipynb")
     assert "could not be read" in messages[0]
+    assert (tmp_path / "out.ipynb").read_bytes() == (tmp_path / "p.ipynb").read_bytes()
+
+
+def test_notebook_with_a_cell_that_cannot_run_is_replaced_by_the_pristine_one(tmp_path):
+    # Valid JSON whose cell has no source: nbformat.read only logs it, and merging the cells
+    # raised AttributeError, which cost the student every test of the submission.
+    pristine_notebook(tmp_path / "p.ipynb")
+    data = json.loads((tmp_path / "p.ipynb").read_text())
+    del data["cells"][2]["source"]
+    (tmp_path / "student.ipynb").write_text(json.dumps(data))
+    messages = restore_provided_cells(tmp_path / "student.ipynb", tmp_path / "p.ipynb",
+                                      tmp_path / "out.ipynb")
+    assert "could not be read" in messages[0] and "cell 3" in messages[0]
     assert (tmp_path / "out.ipynb").read_bytes() == (tmp_path / "p.ipynb").read_bytes()
