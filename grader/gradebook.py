@@ -11,7 +11,8 @@ import numpy as np
 from matplotlib.figure import Figure   # no pyplot: no global backend, no display needed
 from matplotlib.ticker import MaxNLocator
 
-from grader.report import atomic_write_bytes, atomic_write_text, clean_text, points
+from grader.report import atomic_write_bytes, atomic_write_text, points
+from grader.report_text import clean_text
 from grader.results import SubmissionResult
 
 LEADING = ["submission", "score", "max_score", "percent"]

@@ -4,21 +4,20 @@ into test results.
 `run_notebook()` is a thin wrapper around nbclient. The kernel is an ordinary ipykernel started
 through `grader.sandbox` (limits, clean environment, own process group, and whatever isolation
 sandbox.py provides) and reached over IPC sockets in the scratch folder, never TCP, so it works in a
-network namespace. Whatever happens in the notebook (an exception, an endless loop, `os._exit`, a
-50 MB print), the run ends with the kernel's process tree killed, the executed notebook written to
-`path_out`, and a `NotebookRun` describing it; `notebook_tests()` renders that as `TestResult`s.
+network namespace: see grader/kernel.py. What a cell outputs is kept within fixed caps: see
+grader/notebook_outputs.py. Whatever happens in the notebook (an exception, an endless loop,
+`os._exit`, a 50 MB print), the run ends with the kernel's process tree killed, the executed
+notebook written to `path_out`, and a `NotebookRun` describing it; `notebook_tests()` renders that
+as `TestResult`s.
 """
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
 import inspect
-import logging
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -26,28 +25,16 @@ from pathlib import Path
 from typing import NamedTuple
 
 import nbformat
-from jupyter_client.kernelspec import KernelSpec
-from jupyter_client.manager import AsyncKernelManager
-from jupyter_client.provisioning import LocalProvisioner
-from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from grader import sandbox
+from grader.kernel import JUPYTER_LOG, SandboxedKernelManager
+from grader.notebook_outputs import BoundedNotebookClient, append_stream, cut_middle
 from grader.results import TestResult
 
-STREAM_KEEP_CHARS = 10_000      # per stream (stdout/stderr) per cell: first and last this many
-TEXT_KEEP_CHARS = 20_000        # a rich text value (text/plain, text/html, ...) longer is cut
-IMAGE_KEEP_CHARS = 2_000_000    # a base64 image longer than this is dropped
-RICH_OUTPUTS_PER_CELL = 50      # display_data / execute_result outputs kept per cell
-RICH_BUDGET_CHARS = 20_000_000  # rich output kept per notebook, all cells together
 KERNEL_STARTUP_SECONDS = 60     # not counted against the notebook's own time limit
 SAFETY_NET_SECONDS = 10         # slack for the watchdog over the notebook's deadline
-SOCKET_PATH_MAX = 100           # AF_UNIX paths are limited to 107 bytes on Linux
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-# nbclient and jupyter_client log a timeout or a dead kernel as an ERROR; here those are expected
-# outcomes, recorded in NotebookRun, so their logs stay quiet unless someone lowers this level.
-JUPYTER_LOG = logging.getLogger(__name__ + ".jupyter")
-JUPYTER_LOG.setLevel(logging.CRITICAL)
 
 
 class CellError(NamedTuple):
@@ -83,215 +70,6 @@ class NotebookRun:
         """Code cells that finished without an error."""
         failed = {e.index for e in self.errors if e.kind == "exception"}
         return max(0, self.cells_run - len(failed))
-
-
-# --------------------------------------------------------------------------- the kernel
-
-
-class SandboxedKernelManager(AsyncKernelManager):
-    """An ipykernel started through `sandbox.command()` and connected over IPC sockets.
-
-    Overrides `kernel_spec` (always this Python's ipykernel, never a kernelspec found on the
-    machine) and `_async_launch_kernel` (jupyter_client's documented hook for launching the kernel
-    process differently): the process is started with the argv, env, cwd and preexec of a
-    `sandbox.Launch`, and `kill_sandbox()` ends it and everything it started.
-    """
-
-    def __init__(self, *, workspace: Path, scratch: Path, cwd: Path, limits: sandbox.Limits,
-                 uid: int | None = None, readonly_paths=(), level: str | None = None,
-                 **kwargs):
-        scratch = Path(os.path.realpath(scratch))   # the sandbox binds real paths only
-        tag = uuid.uuid4().hex[:8]
-        ip = scratch / f"k{tag}"   # sockets are "<ip>-<n>"; kept short for the AF_UNIX limit
-        if len(os.fsencode(ip)) + 3 > SOCKET_PATH_MAX:
-            raise ValueError(f"scratch folder path too long for kernel IPC sockets: {scratch}")
-        super().__init__(kernel_name="python3", transport="ipc", ip=str(ip), log=JUPYTER_LOG,
-                         connection_file=str(scratch / f"kernel-{tag}.json"), **kwargs)
-        self.sandbox_options = dict(workspace=workspace, scratch=scratch, cwd=cwd,
-                                    readonly_paths=readonly_paths)
-        if uid is not None:
-            self.sandbox_options["uid"] = uid
-        if level is not None:  # tests pin an isolation level; grading uses the detected one
-            self.sandbox_options["level"] = level
-        self.sandbox_limits = limits
-        self.sandbox_log = scratch / f"kernel-{tag}.log"
-        self.sandbox_process: subprocess.Popen | None = None
-        self._killed = False
-        self._spec = KernelSpec(
-            argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-            display_name="Python 3 (ipykernel)", language="python", interrupt_mode="signal",
-            metadata={},
-        )
-
-    @property
-    def kernel_spec(self) -> KernelSpec:
-        return self._spec
-
-    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
-        # kw (nbclient's env and cwd) is ignored on purpose: the sandbox decides both.
-        # No JPY_PARENT_PID either: in a PID namespace the kernel's parent is not the grader.
-        launch = _kernel_launch(kernel_cmd, **self.sandbox_options)
-        with open(self.sandbox_log, "wb") as log:   # bounded by RLIMIT_FSIZE
-            proc = subprocess.Popen(launch.argv, env=launch.env, cwd=launch.cwd,
-                                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                    preexec_fn=launch.preexec(self.sandbox_limits))
-        proc.sandbox_launch = launch   # sandbox.stop() uses it (kills the uid's stray processes)
-        self.sandbox_process = proc
-        provisioner = self.provisioner
-        assert isinstance(provisioner, LocalProvisioner), provisioner
-        # The provisioner keeps polling/signalling the process for jupyter_client as usual.
-        provisioner.process, provisioner.pid, provisioner.pgid = proc, proc.pid, proc.pid
-        provisioner.cwd = launch.cwd
-        self._reconcile_connection_info(provisioner.connection_info)
-
-    async def _async_kill_kernel(self, restart: bool = False) -> None:
-        self.kill_sandbox()   # the whole tree (and sandbox), not just the process group
-        await super()._async_kill_kernel(restart=restart)
-
-    def kill_sandbox(self) -> None:
-        """sandbox.stop() on the kernel, once: a second killpg could hit a reused group id."""
-        if self.sandbox_process is not None and not self._killed:
-            self._killed = True
-            sandbox.stop(self.sandbox_process)
-
-    def log_tail(self, chars: int = 2000) -> str:
-        try:
-            return self.sandbox_log.read_bytes()[-chars:].decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-
-def _kernel_launch(argv: list[str], **options) -> sandbox.Launch:
-    """sandbox.command() for the kernel (options: workspace, scratch, cwd, readonly_paths and
-    uid if given), with inline plots so that figures appear in the executed notebook."""
-    return sandbox.command(
-        argv, extra_env={"MPLBACKEND": "module://matplotlib_inline.backend_inline"}, **options)
-
-
-# --------------------------------------------------------------------------- bounded outputs
-
-
-class _StreamTail:
-    """What is kept of one stream in one cell once its first STREAM_KEEP_CHARS are stored."""
-
-    def __init__(self):
-        self.head = 0          # characters stored in the cell's outputs
-        self.chunks: list[str] = []
-        self.tail_len = 0
-        self.omitted = 0
-
-    def add_tail(self, text: str) -> None:
-        self.chunks.append(text)
-        self.tail_len += len(text)
-        if self.tail_len > 2 * STREAM_KEEP_CHARS:
-            joined = "".join(self.chunks)
-            self.omitted += len(joined) - STREAM_KEEP_CHARS
-            self.chunks, self.tail_len = [joined[-STREAM_KEEP_CHARS:]], STREAM_KEEP_CHARS
-
-    def finish(self) -> str:
-        joined = "".join(self.chunks)
-        omitted = self.omitted + max(0, len(joined) - STREAM_KEEP_CHARS)
-        tail = joined[-STREAM_KEEP_CHARS:]
-        note = f"\n[... {omitted:,} characters omitted by the grader ...]\n" if omitted else ""
-        return note + tail
-
-
-class BoundedNotebookClient(NotebookClient):
-    """nbclient's NotebookClient keeping a bounded amount of output while it arrives, so a huge
-    print costs neither the grader's memory nor the report's size."""
-
-    def __init__(self, nb, km=None, **kw):
-        super().__init__(nb, km=km, **kw)
-        self._streams: dict[tuple[int, str], _StreamTail] = {}
-        self._rich: dict[int, int] = {}        # cell index -> rich outputs kept
-        self._rich_omitted: dict[int, int] = {}
-        self._rich_budget = RICH_BUDGET_CHARS
-
-    def _reset_cell(self, cell_index: int) -> None:
-        for key in [k for k in self._streams if k[0] == cell_index]:
-            del self._streams[key]
-        self._rich.pop(cell_index, None)
-        self._rich_omitted.pop(cell_index, None)
-
-    def clear_output(self, outs, msg, cell_index):
-        if not msg["content"].get("wait"):
-            self._reset_cell(cell_index)
-        return super().clear_output(outs, msg, cell_index)
-
-    def output(self, outs, msg, display_id, cell_index):
-        if self.clear_before_next_output:
-            self._reset_cell(cell_index)
-        msg_type, content = msg["msg_type"], msg["content"]
-        if msg_type == "stream":
-            state = self._streams.setdefault((cell_index, content.get("name", "stdout")),
-                                             _StreamTail())
-            text = content.get("text", "")
-            room = max(0, STREAM_KEEP_CHARS - state.head) if not state.chunks else 0
-            if len(text) > room:
-                state.add_tail(text[room:])
-                if not room:
-                    return None
-                msg = {**msg, "content": {**content, "text": text[:room]}}
-            state.head += min(len(text), room)
-            return super().output(outs, msg, display_id, cell_index)
-        if msg_type in ("display_data", "execute_result"):
-            kept = self._rich.get(cell_index, 0)
-            data = _bound_data(content.get("data", {}))
-            size = sum(len(v) if isinstance(v, str) else 1000 for v in data.values())
-            if kept >= RICH_OUTPUTS_PER_CELL or size > self._rich_budget:
-                self._rich_omitted[cell_index] = self._rich_omitted.get(cell_index, 0) + 1
-                return None
-            self._rich[cell_index] = kept + 1
-            self._rich_budget -= size
-            msg = {**msg, "content": {**content, "data": data}}
-        elif msg_type == "error":
-            msg = {**msg, "content": {**content, "evalue": _cut(str(content.get("evalue", "")), 2000),
-                                      "traceback": [_cut(str(line), 5000) for line in
-                                                    content.get("traceback", [])[-50:]]}}
-        return super().output(outs, msg, display_id, cell_index)
-
-    def _update_display_id(self, display_id, msg):
-        content = {**msg["content"], "data": _bound_data(msg["content"].get("data", {}))}
-        return super()._update_display_id(display_id, {**msg, "content": content})
-
-    def finish_cell(self, cell, cell_index: int) -> None:
-        """Append what was held back (stream tails, counts of dropped outputs) to the cell."""
-        for (index, name), state in list(self._streams.items()):
-            if index == cell_index and state.chunks:
-                _append_stream(cell, name, state.finish())
-        if self._rich_omitted.get(cell_index):
-            _append_stream(cell, "stderr", f"[... {self._rich_omitted[cell_index]} more outputs "
-                                           "omitted by the grader ...]\n")
-        self._reset_cell(cell_index)
-
-
-def _cut(text: str, keep: int) -> str:
-    if len(text) <= keep:
-        return text
-    half = keep // 2
-    return (text[:half] + f"\n[... {len(text) - 2 * half:,} characters omitted by the grader ...]\n"
-            + text[-half:])
-
-
-def _bound_data(data: dict) -> dict:
-    bounded = {}
-    for mime, value in data.items():
-        if not isinstance(value, str) or mime.startswith("text/plain") or len(value) <= TEXT_KEEP_CHARS:
-            bounded[mime] = _cut(value, TEXT_KEEP_CHARS) if isinstance(value, str) else value
-        elif mime.startswith("image/") and len(value) <= IMAGE_KEEP_CHARS:
-            bounded[mime] = value
-        # anything else too large (HTML, big images) is dropped: half an HTML page breaks rendering
-    if not bounded:
-        bounded["text/plain"] = "[output too large, omitted by the grader]"
-    return bounded
-
-
-def _append_stream(cell, name: str, text: str) -> None:
-    if cell.outputs and cell.outputs[-1].get("output_type") == "stream" \
-            and cell.outputs[-1].get("name") == name:
-        cell.outputs[-1]["text"] += text
-    else:
-        cell.outputs.append(nbformat.v4.new_output("stream", name=name, text=text))
 
 
 # --------------------------------------------------------------------------- running
@@ -459,7 +237,7 @@ def _stop(run: NotebookRun, cell, index: int, kind: str, ename: str, evalue: str
     run.errors.append(CellError(index, count, ename, evalue, "", _first_line(cell.source), kind))
     stopped = "the grader stopped the kernel and " if kind == "timeout" else ""
     run.message = f"{evalue[0].upper()}{evalue[1:]}; {stopped}the cells after it were not run."
-    _append_stream(cell, "stderr", f"[grader] {evalue}; {stopped}the cells after it were not run.\n")
+    append_stream(cell, "stderr", f"[grader] {evalue}; {stopped}the cells after it were not run.\n")
 
 
 def _death_reason(km: SandboxedKernelManager) -> str:
@@ -489,8 +267,8 @@ def _cell_error(cell, index: int, reply: dict) -> CellError | None:
             return None
     lines = ANSI_ESCAPE.sub("", "\n".join(content.get("traceback", []))).splitlines()
     return CellError(index, cell.get("execution_count"), str(content.get("ename", "Error")),
-                     _cut(str(content.get("evalue", "")), 2000),
-                     _cut("\n".join(lines[-20:]), 3000), _first_line(cell.source))
+                     cut_middle(str(content.get("evalue", "")), 2000),
+                     cut_middle("\n".join(lines[-20:]), 3000), _first_line(cell.source))
 
 
 def _first_line(source: str) -> str:
@@ -546,7 +324,8 @@ def read_notebook(path: Path):
         raise NotebookReadError("it is not UTF-8 text") from None
     except Exception as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise NotebookReadError(f"it is not a valid Jupyter notebook ({_cut(reason, 300)})") from None
+        raise NotebookReadError(
+            f"it is not a valid Jupyter notebook ({cut_middle(reason, 300)})") from None
     return nb
 
 

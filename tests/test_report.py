@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from grader import report
+from grader import report, report_text
 from grader.results import SubmissionResult, TestResult
 
 # Values that only exist inside hidden inputs / raw arrays: no rendering may contain them.
@@ -127,7 +127,7 @@ def test_no_array_data_or_hidden_values_in_any_rendering(kind):
     text = every_rendering(make_result())[kind]
     for secret in SECRETS + ["0.654321", "0.123987"]:
         assert secret not in text
-    assert report.ARRAY_ELIDED in text   # the array printed in an output was elided
+    assert report_text.ARRAY_ELIDED in text   # the array printed in an output was elided
 
 
 @pytest.mark.parametrize("text", [
@@ -137,22 +137,22 @@ def test_no_array_data_or_hidden_values_in_any_rendering(kind):
     "values: 0.11 0.22 0.33 0.44 0.55 0.66 0.77 0.88 0.99 1.11",   # flattened, no brackets
 ])
 def test_clean_text_elides_arrays(text):
-    cleaned = report.clean_text(text)
-    assert report.ARRAY_ELIDED in cleaned and "0.5" not in cleaned and "0.55" not in cleaned
+    cleaned = report_text.clean_text(text)
+    assert report_text.ARRAY_ELIDED in cleaned and "0.5" not in cleaned and "0.55" not in cleaned
 
 
 def test_clean_text_keeps_indices_shapes_and_prose():
     text = "at [0, 1] with shape (2, 3, 4, 5, 6): 3 of 4 cells ran, seed 1234."
-    assert report.clean_text(text) == text
+    assert report_text.clean_text(text) == text
 
 
 def test_clean_text_is_fast_and_capped_on_hostile_output():
     import time
     for hostile in ["[" * 200_000, "1e" * 100_000, "[1 " * 100_000, "\x1b[31m" * 50_000]:
         start = time.perf_counter()
-        cleaned = report.clean_text(hostile)
+        cleaned = report_text.clean_text(hostile)
         assert time.perf_counter() - start < 1.0
-        assert len(cleaned) <= report.MAX_OUTPUT_CHARS + 100
+        assert len(cleaned) <= report_text.MAX_OUTPUT_CHARS + 100
 
 
 def test_hide_can_be_lifted_for_instructors():

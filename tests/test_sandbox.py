@@ -372,7 +372,7 @@ def test_numpy_and_matplotlib_work_inside(level, job):
 def test_jupyter_kernel_runs_inside(level, job):
     if PYTHONS[level] != sys.executable:
         pytest.skip(f"{sys.executable} cannot run as an unprivileged uid here")
-    from grader.notebooks import SandboxedKernelManager
+    from grader.kernel import SandboxedKernelManager
 
     results = []
 
