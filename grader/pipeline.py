@@ -3,9 +3,11 @@
     1. intake      grader/intake.py        find the student's files (folder or zip)
     2. workspace   grader/workspace.py     pristine handout + student's files (+ tamper.py)
     3. notebooks   grader/notebooks.py     execute the notebooks headless, in the sandbox  } at
-    4. hidden      grader/hidden_tests.py  compare with the reference in a child process  } once
+                   (kernel.py, notebook_outputs.py)                                        } the
+    4. hidden      grader/hidden_tests/    compare with the reference in a child process   } same
+                   (student_process.py, child/)                                            } time
     5. score       grader/scoring.py       one SubmissionResult from the stages' findings
-    6. report      grader/report.py        results.json, report.md, report.html
+    6. report      grader/report.py        results.json, report.md, report.html (report_text.py)
 
 Student code runs only in the child processes of stages 3 and 4 (see grader/sandbox.py).
 """
