@@ -63,14 +63,23 @@ def write_gradebook(results: list[SubmissionResult], folder, units: list[str] | 
 
 
 def pass_rates(results: list[SubmissionResult]) -> dict[str, tuple[int, int]]:
-    """{graded unit: (tests passed, tests run)} over the whole batch, in first-seen order."""
+    """{graded unit: (tests passed, tests run)} over the whole batch, in first-seen order.
+    Only tests worth points count: the zero-point notes (a notebook's failing cells) are not."""
     rates: dict[str, list[int]] = {}
     for result in results:
         for t in result.tests:
+            if t.max_score <= 0:
+                continue
             entry = rates.setdefault(t.function, [0, 0])
             entry[0] += int(t.passed)
             entry[1] += 1
     return {unit: (passed, run) for unit, (passed, run) in rates.items()}
+
+
+def _short_label(unit: str, width: int = 36) -> str:
+    """A y-axis label: notebook units lose their '.ipynb', long names end in an ellipsis."""
+    text = " ".join(clean_text(unit, 200).split()).removesuffix(".ipynb")
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def _plot_scores(ax, results: list[SubmissionResult]) -> None:
@@ -95,7 +104,7 @@ def _plot_pass_rates(ax, results: list[SubmissionResult]) -> None:
     units = list(rates)
     percent = [100.0 * passed / run for passed, run in rates.values()]
     bars = ax.barh(range(len(units)), percent, color="#55a868")
-    ax.set_yticks(range(len(units)), [clean_text(u, 40) for u in units], fontsize=8)
+    ax.set_yticks(range(len(units)), [_short_label(u) for u in units], fontsize=8)
     ax.invert_yaxis()   # first unit on top, as in the gradebook
     ax.set_xlim(0, 115)
     ax.set_xlabel("tests passed (%)")

@@ -76,3 +76,14 @@ def test_plot_summary_writes_a_png(tmp_path, results):
     path = gradebook.plot_summary(results, tmp_path / "summary.png")
     assert path.read_bytes().startswith(PNG_MAGIC)
     assert os.listdir(tmp_path) == ["summary.png"]
+
+
+def test_pass_rates_leave_out_zero_point_notes():
+    notebook = "notebook A.ipynb"
+    result = SubmissionResult(name="s", seed=1, tests=[
+        TestResult(function=notebook, what="runs to the end", group="notebooks", max_score=5,
+                   passed=True, score=5),
+        TestResult(function=notebook, what="cell 3 raised ValueError", group="notebooks",
+                   max_score=0, passed=False),
+    ])
+    assert gradebook.pass_rates([result]) == {notebook: (1, 1)}
