@@ -4,7 +4,7 @@ grader/gradebook.py; nothing else formats results.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -32,13 +32,6 @@ class TestResult:
     def status(self) -> str:
         return "passed" if self.passed else "failed"
 
-    def to_dict(self) -> dict:
-        return {**asdict(self), "name": self.name, "status": self.status}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "TestResult":
-        fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
-        return cls(**fields)
 
 
 @dataclass
@@ -77,13 +70,3 @@ class SubmissionResult:
             entry[0] += t.score
             entry[1] += t.max_score
         return {k: (round(v[0], 4), round(v[1], 4)) for k, v in totals.items()}
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data["tests"] = [t.to_dict() for t in self.tests]
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "SubmissionResult":
-        fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data and k != "tests"}
-        return cls(**fields, tests=[TestResult.from_dict(t) for t in data.get("tests", [])])
