@@ -8,7 +8,6 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import json
-import os
 import secrets
 import signal
 import subprocess
@@ -19,7 +18,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .gradebook import plot_summary, write_gradebook
-from .intake import submission_name
+from .intake import regular_files, submission_name
 from .report import write_reports
 from .results import SubmissionResult, TestResult
 from .rubric import DEFAULT_RUBRIC
@@ -36,22 +35,12 @@ def list_submissions(folder: Path) -> list[Path]:
 
 
 def _tree_files(path: Path) -> list[Path]:
-    """The regular files at or below `path`, sorted, links never followed. Iterative: a
-    submission may nest folders deeper than Python's recursion limit (Path.rglob and, before
-    3.12, os.walk recurse), and this runs in the batch process, where a crash stops every
-    submission."""
+    """The regular files at or below `path`, sorted. An unreadable folder raises: the
+    submission then has no fingerprint and is always regraded."""
     if path.is_file():
         return [path]
-    files, stack = [], [path]
-    while stack:
-        with os.scandir(stack.pop()) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    if entry.name not in ("__pycache__", ".ipynb_checkpoints"):
-                        stack.append(Path(entry.path))
-                elif entry.is_file(follow_symlinks=False):
-                    files.append(Path(entry.path))
-    return sorted(files)
+    return sorted(regular_files(path, ignored=("__pycache__", ".ipynb_checkpoints"),
+                                skip_unreadable=False))
 
 
 def _hash_tree(digest, path: Path) -> None:

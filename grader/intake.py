@@ -7,6 +7,7 @@ and reported, and nothing is written outside the scratch folder.
 """
 from __future__ import annotations
 
+import os
 import stat
 import zipfile
 import zlib
@@ -71,7 +72,7 @@ def take_submission(source: Path, scratch: Path, notebook_names, limits=ZipLimit
 def _find_by_name(folder: Path, wanted: set[str], intake: Intake) -> None:
     """Pick each wanted file by name at any depth (shallowest wins; links are never followed)."""
     candidates: dict[str, list[Path]] = {}
-    for path in _walk(folder):
+    for path in regular_files(folder):
         if path.name in wanted:
             candidates.setdefault(path.name, []).append(path)
     for name, paths in candidates.items():
@@ -83,22 +84,26 @@ def _find_by_name(folder: Path, wanted: set[str], intake: Intake) -> None:
                                    f"{paths[0].relative_to(folder)} and ignored {others}.")
 
 
-def _walk(folder: Path):
-    stack = [folder]
+def regular_files(folder: Path, ignored=IGNORED_DIRS, skip_unreadable: bool = True):
+    """Yield the regular files below `folder`, never following links and never entering a
+    folder named in `ignored`. Iterative: a submission may nest folders deeper than Python's
+    recursion limit (Path.rglob and, before 3.12, os.walk recurse). An unreadable folder is
+    skipped, or raises OSError when `skip_unreadable` is False."""
+    stack = [Path(folder)]
     while stack:
-        current = stack.pop()
         try:
-            entries = sorted(current.iterdir())
+            with os.scandir(stack.pop()) as scan:
+                entries = list(scan)
         except OSError:
-            continue
-        for entry in entries:
-            if entry.is_symlink():
+            if skip_unreadable:
                 continue
-            if entry.is_dir():
-                if entry.name not in IGNORED_DIRS:
-                    stack.append(entry)
-            elif entry.is_file():
-                yield entry
+            raise
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name not in ignored:
+                    stack.append(Path(entry.path))
+            elif entry.is_file(follow_symlinks=False):
+                yield Path(entry.path)
 
 
 def _refusal(info: zipfile.ZipInfo, limits: ZipLimits) -> str | None:

@@ -33,7 +33,6 @@ class TestResult:
         return "passed" if self.passed else "failed"
 
 
-
 @dataclass
 class SubmissionResult:
     """Everything the grader found out about one submission."""

@@ -11,8 +11,9 @@ import re
 import sys
 from pathlib import Path
 
+from grader.intake import STUDENT_FILES  # the files students edit: one list for both sides
+
 ROOT = Path(__file__).resolve().parent.parent
-STUDENT_FILES = ("layers.py", "fc_net.py", "optim.py")
 START = re.compile(r"^(\s*)# \*{5}START OF YOUR CODE \(DO NOT DELETE/MODIFY THIS LINE\)\*{5}\s*$")
 END = re.compile(r"^\s*# \*{5}END OF YOUR CODE \(DO NOT DELETE/MODIFY THIS LINE\)\*{5}\s*$")
 
