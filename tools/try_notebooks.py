@@ -6,7 +6,6 @@ Builds a scratch copy of the handout with solutions/ laid over assignment/, runs
 notebook top to bottom with nbclient, and prints the time per notebook and any error.
 """
 import argparse
-import shutil
 import sys
 import tempfile
 import time
@@ -15,16 +14,17 @@ from pathlib import Path
 import nbclient
 import nbformat
 
+from grader.intake import STUDENT_FILES, Intake
+from grader.workspace import build_workspace
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def reference_workspace(dest: Path) -> Path:
-    for part in ("assignment", "notebooks", "data"):
-        shutil.copytree(ROOT / part, dest / part, ignore=shutil.ignore_patterns(
-            "__pycache__", ".ipynb_checkpoints", "cifar-10-*"))
-    for solution in (ROOT / "solutions").glob("*.py"):
-        shutil.copy(solution, dest / "assignment" / solution.name)
-    return dest
+def reference_workspace(job: Path) -> Path:
+    """The grader's workspace for a submission made of the reference solutions."""
+    solutions = Intake(name="reference",
+                       files={name: ROOT / "solutions" / name for name in STUDENT_FILES})
+    return build_workspace(solutions, job).root
 
 
 def main(argv=None):
