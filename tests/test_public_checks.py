@@ -7,7 +7,6 @@ test_release.py, from inside the handout.
 import ast
 import io
 import re
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -16,23 +15,20 @@ from pathlib import Path
 import pytest
 
 from assignment import public_checks
+from student_workspace import make_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def package_with(tmp_path, solutions=True, append=None, replace=None):
     """A copy of assignment/ (with the solutions laid over), code appended to or files replaced."""
-    shutil.copytree(ROOT / "assignment", tmp_path / "assignment",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    if solutions:
-        for solution in (ROOT / "solutions").glob("*.py"):
-            shutil.copy(solution, tmp_path / "assignment" / solution.name)
+    folder = make_workspace(tmp_path, solutions=solutions)
     for name, code in (append or {}).items():
-        with open(tmp_path / "assignment" / name, "a") as f:
+        with open(folder / "assignment" / name, "a") as f:
             f.write("\n\n" + textwrap.dedent(code))
     for name, code in (replace or {}).items():
-        (tmp_path / "assignment" / name).write_text(textwrap.dedent(code))
-    return tmp_path
+        (folder / "assignment" / name).write_text(textwrap.dedent(code))
+    return folder
 
 
 def check(folder, *names):
