@@ -61,16 +61,6 @@ def fingerprint(source: Path, rubric_path: Path = DEFAULT_RUBRIC) -> str:
     return digest.hexdigest()
 
 
-WITHHELD_LINE = "Details: withheld (hidden test)"   # what report.detail_lines adds on rendering
-
-
-def _rendered_output(test: dict) -> str:
-    """A test's output as results.json shows it (already cleaned, details included), minus the
-    line that rendering it again (the JUnit XML) would add a second time."""
-    lines = str(test.get("output") or "").splitlines()
-    return "\n".join(line for line in lines if line != WITHHELD_LINE).strip()
-
-
 def load_result(report_dir: Path) -> SubmissionResult | None:
     """Read a SubmissionResult back from a finished report (None when absent or damaged).
     The outputs and execution time come back too: the JUnit XML is rendered from this."""
@@ -81,7 +71,7 @@ def load_result(report_dir: Path) -> SubmissionResult | None:
                             group=(t.get("extra_data") or {}).get("group", ""),
                             max_score=t.get("max_score", 0), passed=t["status"] == "passed",
                             score=t.get("score", 0), visibility=t.get("visibility", "visible"),
-                            output=_rendered_output(t))
+                            output=str(t.get("output") or "").strip())
                  for t in data.get("tests", [])]
         return SubmissionResult(name=report_dir.name, seed=extra.get("seed", 0), tests=tests,
                                 isolation=extra.get("isolation", "unknown"),

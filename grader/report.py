@@ -132,7 +132,7 @@ def detail_lines(t: TestResult, hide: Collection[str] = HIDDEN) -> list[tuple[st
             lines.append(("Shapes", shapes))
         if mismatch := _mismatch(d.get("first_mismatch")):
             lines.append(("First mismatch", mismatch))
-    else:
+    elif d:  # only when there is something to withhold (a report read back has no details)
         lines.append(("Details", "withheld (hidden test)"))
     if isinstance(d.get("hint"), str) and d["hint"].strip():
         lines.append(("Hint", " ".join(clean_text(d["hint"], 500).split())))

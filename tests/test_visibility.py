@@ -141,6 +141,8 @@ def test_hidden_failures_in_junit_show_no_input_values(graded):
     assert failures
     for failure in failures:
         assert leaked_numbers(failure.text) == [] and leaked_numbers(failure.get("message")) == []
+        # read back from results.json and rendered again: the note appears once, not twice
+        assert failure.text.count("Details: withheld (hidden test)") == 1, failure.text
 
 
 def test_visible_failures_keep_their_details(graded):
