@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .intake import STUDENT_FILES, Intake
+from .tamper import restore_provided_cells
 
 ROOT = Path(__file__).resolve().parent.parent
 HANDOUT = ROOT                       # the instructor repository holds the pristine handout
@@ -47,8 +48,6 @@ class Workspace:
 
 def build_workspace(intake: Intake, job: Path, handout: Path = HANDOUT) -> Workspace:
     """Lay the student's files from `intake` over a fresh copy of the handout in `job`."""
-    from .tamper import restore_provided_cells  # a stage of its own; imported here for order
-
     root = job / "workspace"
     ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc")
     shutil.copytree(handout / "assignment", root / "assignment", ignore=ignore)
