@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from grader.reference import load_reference  # noqa: E402
+from grader.hidden_tests.reference import load_reference  # noqa: E402
 
 N, D = 100, 500
 TARGET_SPEEDUP = 3.0

@@ -13,8 +13,8 @@ import secrets
 import sys
 from pathlib import Path
 
-from . import sandbox
-from .rubric import DEFAULT_RUBRIC, load_rubric
+from grader.isolation import sandbox
+from grader.rubric import DEFAULT_RUBRIC, load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     one.add_argument("--seed", type=int, required=True)
     one.add_argument("--fingerprint", default="")
     one.add_argument("--rubric", type=Path, default=DEFAULT_RUBRIC)
+    one.add_argument("--model", type=Path, help="also write the results model (JSON) here")
     scope = verbs.add_parser("gradescope", help="grade $AUTOGRADER_ROOT/submission for Gradescope")
     scope.add_argument("--root", type=Path, help="default: $AUTOGRADER_ROOT or /autograder")
     scope.add_argument("--seed", type=int)
@@ -60,21 +61,21 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     rubric = load_rubric(args.rubric)
     if args.verb == "grade-one":
-        from .pipeline import grade_submission
+        from grader.pipeline import grade_submission
         grade_submission(args.submission, args.out, seed=args.seed, rubric=rubric,
-                         fingerprint=args.fingerprint)
+                         fingerprint=args.fingerprint, model=args.model)
         return 0
 
     if args.verb == "gradescope":
-        from .gradescope import autograder_root, run_gradescope
+        from grader.gradescope import autograder_root, run_gradescope
         root = args.root or autograder_root()
         (root / "results").mkdir(parents=True, exist_ok=True)
         _announce_isolation([ROOT / "solutions", args.rubric, root / "results"])
-        path = run_gradescope(root, rubric, args.rubric, args.seed)
+        path = run_gradescope(root, rubric, args.seed)
         print(f"wrote {path}")
         return 0
 
-    from .batch import grade_batch, list_submissions
+    from grader.batch import grade_batch, list_submissions
     sources = list(args.submissions)
     if args.each:
         sources += list_submissions(args.each)
@@ -85,9 +86,9 @@ def main(argv=None) -> int:
     level = _announce_isolation([ROOT / "solutions", args.rubric, args.out, ROOT / "submissions"])
     print(f"grading {len(sources)} submission(s) with seed {seed}, isolation: {level}")
     results = grade_batch(sources, args.out, jobs=args.jobs, seed=seed, rubric=rubric,
-                          rubric_path=args.rubric, force=args.force)
+                          force=args.force)
     if args.junit:
-        from .report import atomic_write_text, to_junit
+        from grader.report.render import atomic_write_text, to_junit
         atomic_write_text(args.junit, to_junit(results))
     for result in results:
         status = f"error: {result.error}" if result.error else f"{result.score:g} / {result.max_score:g}"

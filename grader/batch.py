@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
-import json
 import secrets
 import signal
 import subprocess
@@ -17,15 +16,16 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .gradebook import plot_summary, write_gradebook
-from .intake import regular_files, submission_name
-from .report import write_reports
-from .results import SubmissionResult, TestResult
-from .rubric import DEFAULT_RUBRIC
+from grader.report.gradebook import plot_summary, write_gradebook
+from grader.intake.submission import regular_files, submission_name
+from grader.report.render import write_reports
+from grader.results import SubmissionResult
+from grader.rubric import DEFAULT_RUBRIC, Rubric
 
 ROOT = Path(__file__).resolve().parent.parent
 # Everything whose change makes an old report stale.
 GRADER_INPUTS = ("grader", "solutions", "assignment", "notebooks", "data/digits.npz")
+MODELS = ".models"   # out/.models/<name>.json: each submission's lossless results model
 
 
 def list_submissions(folder: Path) -> list[Path]:
@@ -61,23 +61,19 @@ def fingerprint(source: Path, rubric_path: Path = DEFAULT_RUBRIC) -> str:
     return digest.hexdigest()
 
 
-def load_result(report_dir: Path) -> SubmissionResult | None:
-    """Read a SubmissionResult back from a finished report (None when absent or damaged).
-    The outputs and execution time come back too: the JUnit XML is rendered from this."""
+def model_path(out: Path, name: str) -> Path:
+    """Where a submission's model is kept: beside the report folders, never inside one (a
+    student may be shown their folder; the model holds hidden tests' values)."""
+    return Path(out) / MODELS / f"{name}.json"
+
+
+def load_result(out: Path, name: str) -> SubmissionResult | None:
+    """The model of a finished report (None when absent, damaged, or its report incomplete)."""
     try:
-        data = json.loads((report_dir / "results.json").read_text())
-        extra = data.get("extra_data", {})
-        tests = [TestResult(function=t["name"].split(": ", 1)[0], what=t["name"].split(": ", 1)[-1],
-                            group=(t.get("extra_data") or {}).get("group", ""),
-                            max_score=t.get("max_score", 0), passed=t["status"] == "passed",
-                            score=t.get("score", 0), visibility=t.get("visibility", "visible"),
-                            output=str(t.get("output") or "").strip())
-                 for t in data.get("tests", [])]
-        return SubmissionResult(name=report_dir.name, seed=extra.get("seed", 0), tests=tests,
-                                isolation=extra.get("isolation", "unknown"),
-                                execution_time=float(data.get("execution_time") or 0.0),
-                                error=extra.get("error"), fingerprint=extra.get("fingerprint", ""))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        if not (Path(out) / name / "results.json").is_file():
+            return None
+        return SubmissionResult.from_json(model_path(out, name).read_text())
+    except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
@@ -89,10 +85,14 @@ def _die_with_parent():
         pass
 
 
-def _grade_in_worker(source: Path, report_dir: Path, seed: int, fp: str, rubric_path: Path,
+def _grade_in_worker(source: Path, out: Path, name: str, seed: int, fp: str, rubric_path: Path,
                      timeout: float) -> SubmissionResult:
+    report_dir, model = out / name, model_path(out, name)
+    model.parent.mkdir(parents=True, exist_ok=True)
+    model.unlink(missing_ok=True)   # a model left by an earlier run must not pass for this one
     command = [sys.executable, "-m", "grader", "grade-one", str(source), "--out", str(report_dir),
-               "--seed", str(seed), "--fingerprint", fp, "--rubric", str(rubric_path)]
+               "--seed", str(seed), "--fingerprint", fp, "--rubric", str(rubric_path),
+               "--model", str(model)]
     reason = None
     try:
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
@@ -101,21 +101,20 @@ def _grade_in_worker(source: Path, report_dir: Path, seed: int, fp: str, rubric_
             reason = f"the grader worker exited with code {done.returncode}: {done.stderr[-1500:]}"
     except subprocess.TimeoutExpired:
         reason = f"grading took longer than {timeout:.0f} s and was stopped"
-    result = load_result(report_dir)
+    result = load_result(out, name)
     if reason is None and result is not None and result.fingerprint == fp:
         return result
-    failed = SubmissionResult(name=report_dir.name, seed=seed, fingerprint="",
-                              error=reason or "the grader worker wrote no results.json")
-    write_reports(failed, report_dir)
+    failed = SubmissionResult(name=name, seed=seed, fingerprint="",
+                              error=reason or "the grader worker wrote no results")
+    write_reports(failed, report_dir, model)
     return failed
 
 
-def grade_batch(sources: list[Path], out: Path, *, jobs: int, seed: int, rubric: dict,
-                rubric_path: Path = DEFAULT_RUBRIC, force: bool = False,
-                progress: bool = True) -> list[SubmissionResult]:
+def grade_batch(sources: list[Path], out: Path, *, jobs: int, seed: int, rubric: Rubric,
+                force: bool = False, progress: bool = True) -> list[SubmissionResult]:
     """Grade `sources` into out/<name>/ and write out/gradebook.csv and out/summary.png."""
     out.mkdir(parents=True, exist_ok=True)
-    timeout = float(rubric.get("limits", {}).get("submission_timeout", 3600))
+    rubric_path = Path(rubric.path)
     names, results, todo = set(), {}, []
     for source in sources:
         name = submission_name(source)
@@ -126,7 +125,7 @@ def grade_batch(sources: list[Path], out: Path, *, jobs: int, seed: int, rubric:
             fp = fingerprint(source, rubric_path)
         except Exception:  # unreadable content: never "current", so the worker grades it (and
             fp = "unhashable-" + secrets.token_hex(8)  # reports what it can), the batch goes on
-        previous = load_result(out / name)
+        previous = load_result(out, name)
         if not force and previous is not None and previous.fingerprint == fp:
             results[name] = previous
         else:
@@ -134,8 +133,8 @@ def grade_batch(sources: list[Path], out: Path, *, jobs: int, seed: int, rubric:
     if results:
         print(f"{len(results)} report(s) are current and were kept (use --force to regrade).")
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(_grade_in_worker, source, out / name, seed, fp, rubric_path,
-                               timeout): name for source, name, fp in todo}
+        futures = {pool.submit(_grade_in_worker, source, out, name, seed, fp, rubric_path,
+                               rubric.submission_timeout): name for source, name, fp in todo}
         for future in tqdm(as_completed(futures), total=len(futures), unit="submission",
                            disable=not progress or not futures, desc="grading"):
             results[futures[future]] = future.result()

@@ -13,16 +13,17 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .batch import grade_batch
-from .report import write_reports
-from .results import SubmissionResult
+from grader.batch import grade_batch
+from grader.report.render import write_reports
+from grader.results import SubmissionResult
+from grader.rubric import Rubric
 
 
 def autograder_root() -> Path:
     return Path(os.environ.get("AUTOGRADER_ROOT", "/autograder"))
 
 
-def run_gradescope(root: Path, rubric: dict, rubric_path: Path, seed: int | None = None) -> Path:
+def run_gradescope(root: Path, rubric: Rubric, seed: int | None = None) -> Path:
     """Grade root/submission and write root/results/results.json; returns that path."""
     submission = root / "submission"
     results_dir = root / "results"
@@ -33,8 +34,8 @@ def run_gradescope(root: Path, rubric: dict, rubric_path: Path, seed: int | None
                                        error=f"no submission found at {submission}"), results_dir)
         return results_dir / "results.json"
     reports = Path(tempfile.mkdtemp(prefix="gradescope-reports-"))
-    grade_batch([submission], reports, jobs=1, seed=seed, rubric=rubric, rubric_path=rubric_path,
-                force=True, progress=False)
+    grade_batch([submission], reports, jobs=1, seed=seed, rubric=rubric, force=True,
+                progress=False)
     for name in ("results.json", "report.md", "report.html"):
         shutil.copyfile(reports / "submission" / name, results_dir / name)
     return results_dir / "results.json"

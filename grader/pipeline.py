@@ -19,21 +19,22 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import sandbox
-from .hidden_tests import run_hidden_tests
-from .intake import submission_name, take_submission
-from .notebooks import notebook_tests, run_notebook
-from .report import write_reports
-from .results import SubmissionResult
-from .rubric import notebook_points
-from .scoring import assemble
-from .student_process import StudentProcess
-from .workspace import build_workspace, pristine_notebooks
+from grader.isolation import sandbox
+from grader.hidden_tests.catalogue import run_hidden_tests
+from grader.intake.submission import submission_name, take_submission
+from grader.notebooks.execute import notebook_tests, run_notebook
+from grader.report.render import write_reports
+from grader.results import SubmissionResult
+from grader.rubric import Rubric
+from grader.scoring import assemble
+from grader.hidden_tests.student_process import StudentProcess
+from grader.intake.workspace import build_workspace, pristine_notebooks
 
 
-def grade_submission(source: Path, out: Path, *, seed: int, rubric: dict,
-                     fingerprint: str = "") -> SubmissionResult:
-    """Grade one submission into `out` (its report folder). Never raises for student faults."""
+def grade_submission(source: Path, out: Path, *, seed: int, rubric: Rubric,
+                     fingerprint: str = "", model: Path | None = None) -> SubmissionResult:
+    """Grade one submission into `out` (its report folder) and return the scored model, also
+    written to `model` when given. Never raises for student faults."""
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
     job = Path(tempfile.mkdtemp(prefix="grade-"))
@@ -50,7 +51,7 @@ def grade_submission(source: Path, out: Path, *, seed: int, rubric: dict,
             hidden_results = hidden.result()
         result = assemble(
             name=intake.name, seed=seed, hidden=hidden_results, notebooks=notebook_results,
-            messages=intake.messages + workspace.messages, notebook_files=notebook_files,
+            rubric=rubric, messages=intake.messages + workspace.messages, notebook_files=notebook_files,
             isolation=sandbox.isolation_level(), fingerprint=fingerprint,
         )
     except UngradableSubmission as exc:
@@ -67,7 +68,7 @@ def grade_submission(source: Path, out: Path, *, seed: int, rubric: dict,
     finally:
         sandbox.remove_tree(job)   # scratch holds whatever the student left there
     result.execution_time = round(time.monotonic() - started, 2)
-    write_reports(result, out)
+    write_reports(result, out, model)
     return result
 
 
@@ -76,32 +77,29 @@ class UngradableSubmission(Exception):
     archive): it scores 0 with the reason, as the spec asks."""
 
 
-def _run_notebooks(workspace, out: Path, rubric: dict):
-    settings = rubric["notebooks"]
-    if not settings["run"]:
+def _run_notebooks(workspace, out: Path, rubric: Rubric):
+    settings = rubric.notebooks
+    if not settings.run:
         return [], []
-    limits = sandbox.Limits(**rubric.get("limits", {}).get("notebook", {}))
     results, files = [], []
-    only = set(settings["only"])   # empty: every notebook of the handout
     for notebook in workspace.notebooks:
-        if only and notebook.name not in only:
+        if settings.only and notebook.name not in settings.only:
             continue
         executed = out / "notebooks" / notebook.name
         executed.parent.mkdir(parents=True, exist_ok=True)
         run = run_notebook(
             notebook, executed, workspace=workspace.root,
             scratch=workspace.scratch_for("kernel-" + notebook.stem),
-            cell_timeout=settings["cell_timeout"], notebook_timeout=settings["notebook_timeout"],
-            continue_on_error=settings["continue_on_error"], limits=limits,
+            cell_timeout=settings.cell_timeout, notebook_timeout=settings.notebook_timeout,
+            continue_on_error=settings.continue_on_error, limits=rubric.notebook_limits,
         )
-        results += notebook_tests(run, notebook_points(rubric, notebook.name),
-                                  settings["visibility"])
+        results += notebook_tests(run, settings.visibility)
         if executed.exists():
             files.append(str(executed.relative_to(out)))
     return results, files
 
 
-def _run_hidden(workspace, seed: int, rubric: dict):
-    limits = sandbox.Limits(**rubric.get("limits", {}).get("hidden_tests", {}))
-    with StudentProcess(workspace.root, workspace.scratch_for("child"), limits) as student:
+def _run_hidden(workspace, seed: int, rubric: Rubric):
+    with StudentProcess(workspace.root, workspace.scratch_for("child"),
+                        rubric.hidden_test_limits) as student:
         return run_hidden_tests(student, seed, rubric)

@@ -1,10 +1,78 @@
-"""The results model, defined once. Every output format (results.json, report.md/html,
-gradebook.csv, JUnit XML) is rendered from these objects by grader/report.py and
-grader/gradebook.py; nothing else formats results.
+"""The results model, defined once and lossless.
+
+The stages return findings (`Finding`, `TestResult` without points); grader/scoring.py gives
+the points; grader/report/ renders every output format (results.json, report.md/html, JUnit,
+gradebook.csv, the plot) from a `SubmissionResult` and is the only place that writes prose or
+applies visibility. A grader worker hands its parent the model itself (`to_json`, written
+outside the student's report folder), never a rendered file: `from_json(to_json(r)) == r`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+
+
+class Verdict(StrEnum):
+    """What the comparison of one quantity found."""
+
+    WITHIN = "within"              # within tolerance (or equal, for exact checks)
+    ABOVE = "above"                # a relative error above tolerance
+    SHAPE = "shape"                # the shape differs
+    NONE = "none"                  # the student returned None (a stub)
+    NOT_NUMBERS = "not_numbers"    # not an array of real numbers
+    NON_FINITE = "non_finite"      # nan or inf where the expected value differs
+    EXACT = "exact"                # an equality check of a non-array value (see `yours`)
+    NOTE = "note"                  # a property check described by `text`
+
+
+class Outcome(StrEnum):
+    """How a whole test ended. Backward tests that fail are told apart by the numerical
+    gradient of the student's own forward (grader/hidden_tests/harness.py: diagnose)."""
+
+    PASSED = "passed"
+    FAILED = "failed"                    # a compared value is wrong
+    STUB = "stub"                        # the function still returns None
+    RAISED = "raised"                    # the student's code raised an exception
+    TIMEOUT = "timeout"                  # the student's code ran out of time
+    DIED = "died"                        # the student's process died (a limit, os._exit, ...)
+    PROTOCOL = "protocol"                # the student's process answered something unreadable
+    NOT_LOADED = "not_loaded"            # the student's modules could not be imported
+    BAD_RETURN = "bad_return"            # the function returned the wrong number of values
+    BACKWARD_WRONG = "backward_wrong"    # forward right, backward not its gradient
+    FORWARD_WRONG = "forward_wrong"      # backward is the gradient of a wrong forward
+    IMPRECISE = "imprecise"              # backward is the gradient of the forward, imprecisely
+    BOTH_WRONG = "both_wrong"            # forward wrong and backward not its gradient
+    GRADER_ERROR = "grader_error"        # the grader failed on this test (not the student)
+    NOTEBOOK_FAILED = "notebook_failed"  # a notebook did not run to the end without an error
+
+
+@dataclass
+class Mismatch:
+    index: list[int]
+    yours: float
+    expected: float
+
+
+@dataclass
+class Finding:
+    """One compared quantity: "out", "dx", "bn_param['running_mean']", "next_w (step 2)"."""
+
+    quantity: str
+    ok: bool
+    verdict: Verdict
+    rel_error: float | None = None
+    tolerance: float | None = None
+    metric: str = "elementwise"          # or "norm" (relative error of the norms)
+    shape: list[int] | None = None
+    expected_shape: list[int] | None = None
+    first_mismatch: Mismatch | None = None
+    text: str = ""                       # NOT_NUMBERS: what was returned; NOTE: the finding;
+                                         # EXACT: repr of the student's value
+    expected_text: str = ""              # EXACT: repr of the expected value
+    role: str = "reference"              # "reference": against the reference (scored);
+                                         # "forward": the student's forward vs the reference;
+                                         # "numeric": vs the numerical gradient of their forward
 
 
 @dataclass
@@ -17,12 +85,16 @@ class TestResult:
                              # or "notebook BatchNormalization.ipynb"
     what: str                # what this test checks, e.g. "train mode, tiny-variance input"
     group: str               # rubric group the points and tolerance come from
-    max_score: float
     passed: bool
-    score: float = 0.0       # partial credit is allowed: 0 <= score <= max_score
-    output: str = ""         # what the student reads: what was compared and what to look at
+    outcome: Outcome = Outcome.PASSED
+    max_score: float = 0.0   # set by grader/scoring.py
+    score: float = 0.0       # set by grader/scoring.py; partial credit: 0 <= score <= max_score
     visibility: str = "visible"   # Gradescope: visible, after_published, after_due_date, hidden
-    details: dict = field(default_factory=dict)  # rel_error, tolerance, shapes, first_mismatch
+    header: str = ""         # what was run, on what (shapes and settings, never values)
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)   # what else was found (an error message, ...)
+    hint: str = ""           # key of the knowledge point to show on failure (grader/report/hints.py)
+    data: dict = field(default_factory=dict)   # scalars: seed, test_index, seconds, cells_run, ...
 
     @property
     def name(self) -> str:
@@ -31,6 +103,29 @@ class TestResult:
     @property
     def status(self) -> str:
         return "passed" if self.passed else "failed"
+
+    @property
+    def scored(self) -> list[Finding]:
+        """The findings compared with the reference (the test's own checks)."""
+        return [f for f in self.findings if f.role == "reference"]
+
+    @property
+    def rel_error(self) -> float | None:
+        errors = [f.rel_error for f in self.scored if f.rel_error is not None]
+        return max(errors) if errors else None
+
+    @property
+    def tolerance(self) -> float | None:
+        return next((f.tolerance for f in self.scored if f.tolerance is not None), None)
+
+    @property
+    def shapes(self) -> dict:
+        return {f.quantity: f.shape for f in self.scored if f.expected_shape is not None}
+
+    @property
+    def first_mismatch(self) -> Mismatch | None:
+        failing = next((f for f in self.scored if not f.ok), None)
+        return failing.first_mismatch if failing else None
 
 
 @dataclass
@@ -69,3 +164,30 @@ class SubmissionResult:
             entry[0] += t.score
             entry[1] += t.max_score
         return {k: (round(v[0], 4), round(v[1], 4)) for k, v in totals.items()}
+
+    # ---- the worker-to-parent format: every field, exactly -----------------------------
+
+    def to_json(self) -> str:
+        """JSON holding every field (nan and inf included: Python's json reads them back)."""
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "SubmissionResult":
+        data = json.loads(text)
+        data["tests"] = [_test_from_dict(t) for t in data.get("tests", [])]
+        return cls(**data)
+
+
+def _test_from_dict(data: dict) -> TestResult:
+    data = dict(data)
+    data["outcome"] = Outcome(data["outcome"])
+    data["findings"] = [_finding_from_dict(f) for f in data.get("findings", [])]
+    return TestResult(**data)
+
+
+def _finding_from_dict(data: dict) -> Finding:
+    data = dict(data)
+    data["verdict"] = Verdict(data["verdict"])
+    if data.get("first_mismatch") is not None:
+        data["first_mismatch"] = Mismatch(**data["first_mismatch"])
+    return Finding(**data)

@@ -1,65 +1,198 @@
-"""The rubric: points, tolerances, time limits and visibility, read from grader/rubric.toml.
+"""The rubric: points, tolerances, time limits, visibility and policies, read from a TOML file
+(grader/rubric.toml by default) into one typed, frozen `Rubric`.
 
-Instructors edit the TOML file, never code. This module only loads and checks it.
+Instructors edit the TOML file, never code. This module is the only place that reads it and
+the only place defaults live; a malformed rubric stops the grader with a `RubricError` that
+names the key and its line.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import re
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
+
+from grader.isolation.sandbox import Limits
 
 DEFAULT_RUBRIC = Path(__file__).resolve().parent / "rubric.toml"
-VISIBILITIES = {"visible", "hidden", "after_due_date", "after_published"}
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
 
 class RubricError(ValueError):
-    """The rubric file is malformed; the message names the offending key."""
+    """The rubric file is malformed; the message names the offending key and its line."""
 
 
-def load_rubric(path: Path = DEFAULT_RUBRIC) -> dict:
-    """Parse and check the rubric; groups inherit missing keys from [defaults]."""
+@dataclass(frozen=True)
+class Group:
+    """One graded function's table, [groups.<name>] over [defaults]."""
+
+    points: float
+    tolerance: float = 1e-7               # CS231n relative error against the reference
+    numeric_tolerance: float = 1e-5       # a backward against numerical gradients (norms)
+    timeout: float = 10.0                 # seconds for one test
+    visibility: str = "visible"
+    consistent_backward_credit: float = 0.5   # a backward right for the student's wrong forward
+
+
+@dataclass(frozen=True)
+class Notebooks:
+    run: bool = True
+    points: float = 0.0                   # per notebook, unless per_notebook names it
+    per_notebook: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    cell_timeout: float = 120.0
+    notebook_timeout: float = 600.0
+    continue_on_error: bool = True
+    partial_credit: bool = False          # a failing notebook earns its share of clean cells
+    visibility: str = "visible"
+    only: tuple[str, ...] = ()            # execute (and score) only these; empty: all
+
+    def points_for(self, notebook: str) -> float:
+        return float(self.per_notebook.get(notebook, self.points))
+
+
+@dataclass(frozen=True)
+class Rubric:
+    groups: Mapping[str, Group]
+    notebooks: Notebooks = Notebooks()
+    submission_timeout: float = 1800.0    # seconds for a whole submission
+    hidden_test_limits: Limits = Limits()
+    notebook_limits: Limits = Limits(cpu_seconds=900, processes=128)
+    path: str = str(DEFAULT_RUBRIC)
+
+    @property
+    def digest(self) -> str:
+        return rubric_digest(Path(self.path))
+
+    def with_groups(self, **changes: dict) -> "Rubric":
+        """A copy with some groups' fields changed: with_groups(adam={"timeout": 1})."""
+        groups = dict(self.groups)
+        for name, fields in changes.items():
+            groups[name] = dataclasses.replace(groups[name], **fields)
+        return dataclasses.replace(self, groups=MappingProxyType(groups))
+
+
+# ---- loading ------------------------------------------------------------------------------
+
+_TOP = {"defaults", "groups", "notebooks", "limits"}
+_LIMIT_KEYS = {"cpu_seconds", "memory_bytes", "file_bytes", "processes", "output_bytes"}
+
+
+def load_rubric(path: Path = DEFAULT_RUBRIC) -> Rubric:
+    """Parse and check the rubric file."""
+    path = Path(path)
     try:
-        rubric = tomllib.loads(Path(path).read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        text = path.read_text()
+        data = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise RubricError(f"{path}: {exc}") from exc
-    defaults = rubric.get("defaults", {})
-    groups = rubric.get("groups", {})
+    where = _Locator(path, text)
+    where.unknown(data, _TOP, "")
+    defaults = data.get("defaults", {})
+    group_fields = {f.name for f in dataclasses.fields(Group)}
+    where.unknown(defaults, group_fields - {"points"}, "defaults")
+    _check_group(Group(points=0, **defaults), "defaults", where)
+    groups = data.get("groups", {})
     if not groups:
         raise RubricError(f"{path}: no [groups.<name>] tables")
-    for name, group in groups.items():
-        for key, value in defaults.items():
-            group.setdefault(key, value)
-        _check(group, f"groups.{name}")
-    notebooks = rubric.setdefault("notebooks", {})
-    notebooks.setdefault("run", True)
-    notebooks.setdefault("points", 0)
-    notebooks.setdefault("cell_timeout", 120)
-    notebooks.setdefault("notebook_timeout", 600)
-    notebooks.setdefault("continue_on_error", True)
-    notebooks.setdefault("visibility", "visible")
-    notebooks.setdefault("only", [])
-    only = notebooks["only"]
-    if not isinstance(only, list) or not all(isinstance(name, str) for name in only):
-        raise RubricError(f"{path}: notebooks.only must be a list of notebook file names, "
-                          f"not {only!r}")
-    _check(notebooks, "notebooks")
-    return rubric
+    typed = {}
+    for name, table in groups.items():
+        where.unknown(table, group_fields, f"groups.{name}")
+        merged = {**defaults, **table}
+        if "points" not in merged:
+            raise where.error(f"groups.{name}", None, "has no `points`")
+        typed[name] = Group(**merged)
+        _check_group(typed[name], f"groups.{name}", where)
+    notebooks = data.get("notebooks", {})
+    where.unknown(notebooks, {f.name for f in dataclasses.fields(Notebooks)}, "notebooks")
+    only = notebooks.get("only", [])
+    if not isinstance(only, list) or not all(isinstance(n, str) for n in only):
+        raise where.error("notebooks", "only", f"must be a list of notebook file names, not {only!r}")
+    per = notebooks.get("per_notebook", {})
+    for name, points in per.items():
+        _check_points(points, "notebooks.per_notebook", name, where)
+    nb = Notebooks(**{**notebooks, "only": tuple(only), "per_notebook": MappingProxyType(dict(per))})
+    _check_points(nb.points, "notebooks", "points", where)
+    _check_visibility(nb.visibility, "notebooks", where)
+    limits = data.get("limits", {})
+    where.unknown(limits, {"submission_timeout", "hidden_tests", "notebook"}, "limits")
+    return Rubric(
+        groups=MappingProxyType(typed), notebooks=nb,
+        submission_timeout=float(limits.get("submission_timeout", Rubric.submission_timeout)),
+        hidden_test_limits=_limits(limits.get("hidden_tests", {}), Rubric.hidden_test_limits,
+                                   "limits.hidden_tests", where),
+        notebook_limits=_limits(limits.get("notebook", {}), Rubric.notebook_limits,
+                                "limits.notebook", where),
+        path=str(path))
 
 
-def _check(table: dict, where: str) -> None:
-    points = table.get("points", 0)
-    if not isinstance(points, (int, float)) or points < 0:
-        raise RubricError(f"{where}.points must be a number >= 0, not {points!r}")
-    visibility = table.get("visibility", "visible")
+def _limits(table: dict, default: Limits, where_name: str, where: "_Locator") -> Limits:
+    where.unknown(table, _LIMIT_KEYS, where_name)
+    for key, value in table.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise where.error(where_name, key, f"must be a whole number > 0, not {value!r}")
+    return dataclasses.replace(default, **table)
+
+
+def _check_group(group: Group, name: str, where: "_Locator") -> None:
+    _check_points(group.points, name, "points", where)
+    _check_visibility(group.visibility, name, where)
+    for key in ("tolerance", "numeric_tolerance", "timeout"):
+        value = getattr(group, key)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+            raise where.error(name, key, f"must be a number > 0, not {value!r}")
+    credit = group.consistent_backward_credit
+    if not isinstance(credit, (int, float)) or not 0 <= credit <= 1:
+        raise where.error(name, "consistent_backward_credit", f"must be between 0 and 1, not {credit!r}")
+
+
+def _check_points(points, table: str, key: str, where: "_Locator") -> None:
+    if not isinstance(points, (int, float)) or isinstance(points, bool) or points < 0:
+        raise where.error(table, key, f"must be a number >= 0, not {points!r}")
+
+
+def _check_visibility(visibility, table: str, where: "_Locator") -> None:
     if visibility not in VISIBILITIES:
-        raise RubricError(f"{where}.visibility must be one of {sorted(VISIBILITIES)}, "
-                          f"not {visibility!r}")
+        raise where.error(table, "visibility",
+                          f"must be one of {sorted(VISIBILITIES)}, not {visibility!r}")
 
 
-def notebook_points(rubric: dict, notebook_name: str) -> float:
-    """Points for one notebook: [notebooks.per_notebook] may name it, else [notebooks].points."""
-    per = rubric["notebooks"].get("per_notebook", {})
-    return float(per.get(notebook_name, rubric["notebooks"]["points"]))
+class _Locator:
+    """Error messages that name the file, the key and the line it is on."""
+
+    def __init__(self, path: Path, text: str):
+        self.path, self.lines = path, text.splitlines()
+
+    def line_of(self, table: str, key: str | None) -> int | None:
+        header = re.compile(r"^\s*\[\s*%s\s*\]" % r"\s*\.\s*".join(
+            '(?:"%s"|%s)' % (re.escape(p), re.escape(p)) for p in table.split(".")) if table else None)
+        inside = not table
+        for number, line in enumerate(self.lines, 1):
+            if header is not None and header.match(line):
+                if key is None:
+                    return number
+                inside = True
+            elif line.lstrip().startswith("["):
+                inside = False if table else inside
+            elif inside and key is not None and re.match(
+                    r'^\s*(?:"%s"|%s)\s*=' % (re.escape(key), re.escape(key)), line):
+                return number
+        return None
+
+    def error(self, table: str, key: str | None, problem: str) -> RubricError:
+        name = ".".join(p for p in (table, key) if p)
+        line = self.line_of(table, key)
+        return RubricError(f"{self.path}{f':{line}' if line else ''}: {name} {problem}")
+
+    def unknown(self, table: dict, allowed: set, name: str) -> None:
+        if not isinstance(table, dict):
+            raise self.error(name, None, "must be a table")
+        for key in table:
+            if key not in allowed:
+                raise self.error(name, key, f"is not a rubric key (known here: {', '.join(sorted(allowed))})")
 
 
 def rubric_digest(path: Path = DEFAULT_RUBRIC) -> str:

@@ -12,7 +12,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from grader.intake import STUDENT_FILES
+from grader.intake.submission import STUDENT_FILES
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "submissions"

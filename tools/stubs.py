@@ -11,7 +11,7 @@ import re
 import sys
 from pathlib import Path
 
-from grader.intake import STUDENT_FILES  # the files students edit: one list for both sides
+from grader.intake.submission import STUDENT_FILES  # the files students edit: one list for both sides
 
 ROOT = Path(__file__).resolve().parent.parent
 START = re.compile(r"^(\s*)# \*{5}START OF YOUR CODE \(DO NOT DELETE/MODIFY THIS LINE\)\*{5}\s*$")

@@ -14,8 +14,8 @@ from pathlib import Path
 import nbclient
 import nbformat
 
-from grader.intake import STUDENT_FILES, Intake
-from grader.workspace import build_workspace
+from grader.intake.submission import STUDENT_FILES, Intake
+from grader.intake.workspace import build_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,39 +1,26 @@
-"""Comparing one returned value with its expected value, and turning checks into an Outcome.
+"""Comparing one returned value with its expected value (a Finding), and turning findings into
+the result of a test. Nothing here writes prose for the student: grader/report/ does.
 
 Everything here runs in the grader's process on plain values decoded from the child's
 reply (arrays, numbers, dicts, lists, None, protocol.Unsupported).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
-from grader.child.protocol import Unsupported
-
-STUB_HINT = "returned None — is the function still the stub?"
-
-
-@dataclass
-class Outcome:
-    """What one hidden test found. `partial` is the fraction of the points given when the
-    test is not passed (0 <= partial < 1)."""
-
-    passed: bool
-    output: str
-    partial: float = 0.0
-    details: dict = field(default_factory=dict)
+from grader.hidden_tests.child.protocol import Unsupported
+from grader.results import Finding, Mismatch, Outcome, TestResult, Verdict
 
 
-@dataclass
-class Check:
-    """One compared value: `line` is what the student reads about it."""
 
-    name: str
-    ok: bool
-    line: str
-    details: dict = field(default_factory=dict)
-    is_none: bool = False
+def found(passed: bool, outcome: Outcome | None = None, *, header: str = "",
+          findings: list[Finding] = (), notes: list[str] = (), hint: str = "",
+          **data) -> TestResult:
+    """What one hidden test found, before the catalogue names it and scoring gives it points."""
+    outcome = outcome or (Outcome.PASSED if passed else Outcome.FAILED)
+    return TestResult(function="", what="", group="", passed=passed, outcome=outcome,
+                      header=header, findings=list(findings), notes=list(notes), hint=hint,
+                      data=data)
 
 
 def elementwise_error(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -78,87 +65,63 @@ def as_array(value):
     return None, "a %s, expected numbers" % type(value).__name__
 
 
-def compare(name: str, got, expected, tolerance: float, *, metric: str = "elementwise") -> Check:
+def compare(name: str, got, expected, tolerance: float, *, metric: str = "elementwise") -> Finding:
     """Compare `got` with the reference value `expected`: shape first, then non-finite
     entries, then the relative error (CS231n elementwise, or "norm") against `tolerance`."""
     expected = np.asarray(expected, dtype=float)
-    base = {"name": name, "expected_shape": list(expected.shape), "tolerance": tolerance}
+    base = {"quantity": name, "expected_shape": list(expected.shape), "tolerance": tolerance,
+            "metric": metric}
     if got is None:
-        return Check(name, False, "%s: %s" % (name, STUB_HINT), {**base, "shape": None}, is_none=True)
+        return Finding(ok=False, verdict=Verdict.NONE, **base)
     array, problem = as_array(got)
     if array is None:
-        return Check(name, False, "%s: %s" % (name, problem), {**base, "shape": None})
+        return Finding(ok=False, verdict=Verdict.NOT_NUMBERS, text=problem, **base)
     if expected.ndim == 0 and array.size == 1:
         array = array.reshape(())
     base["shape"] = list(array.shape)
     if array.shape != expected.shape:
-        line = "%s: shape %s, expected %s" % (name, shape_text(array.shape), shape_text(expected.shape))
-        if array.size == expected.size:
-            line += " (same number of entries: a reshape, a transpose or keepdims?)"
-        return Check(name, False, line, base)
+        return Finding(ok=False, verdict=Verdict.SHAPE, **base)
     finite_mismatch = ~np.isfinite(array) & ~((array == expected) | (np.isnan(array) & np.isnan(expected)))
     if finite_mismatch.any():
         index = tuple(int(i) for i in np.argwhere(finite_mismatch)[0])
-        line = ("%s: contains %s%s where the expected value is %s (an overflow, a division by zero "
-                "or the log of 0?)" % (name, fmt(array[index]), " at index %s" % (index,) if index else "",
-                                       fmt(expected[index])))
-        return Check(name, False, line, {**base, "rel_error": float("inf"), "first_mismatch": {
-            "index": list(index), "yours": float(array[index]), "expected": float(expected[index])}})
+        return Finding(ok=False, verdict=Verdict.NON_FINITE, rel_error=float("inf"),
+                       first_mismatch=Mismatch(list(index), float(array[index]), float(expected[index])),
+                       **base)
     both = np.isfinite(array) & np.isfinite(expected)
     a, e = np.where(both, array, 0.0), np.where(both, expected, 0.0)
     elementwise = elementwise_error(a, e)
     error = norm_error(a, e) if metric == "norm" else float(np.max(elementwise, initial=0.0))
-    ok = error <= tolerance
-    label = "relative error" if metric != "norm" else "relative error (of the norms)"
-    line = "%s: shape %s, %s %.2e %s tolerance %.0e" % (
-        name, shape_text(array.shape), label, error, "within" if ok else "above", tolerance)
-    details = {**base, "rel_error": error}
-    if not ok:
-        worst = elementwise > tolerance if metric != "norm" else elementwise == elementwise.max()
-        index = tuple(int(i) for i in np.argwhere(worst)[0])
-        details["first_mismatch"] = {"index": list(index), "yours": float(array[index]),
-                                     "expected": float(expected[index])}
-        line += "; %s: yours %s, expected %s" % (
-            "first mismatch at index %s" % (index,) if index else "the value",
-            fmt(array[index]), fmt(expected[index]))
-    return Check(name, ok, line, details)
+    if error <= tolerance:
+        return Finding(ok=True, verdict=Verdict.WITHIN, rel_error=error, **base)
+    worst = elementwise > tolerance if metric != "norm" else elementwise == elementwise.max()
+    index = tuple(int(i) for i in np.argwhere(worst)[0])
+    return Finding(ok=False, verdict=Verdict.ABOVE, rel_error=error,
+                   first_mismatch=Mismatch(list(index), float(array[index]), float(expected[index])),
+                   **base)
 
 
-def check_exact(name: str, got, expected) -> Check:
+def check_exact(name: str, got, expected) -> Finding:
     """Equality for non-array values (an iteration count, a key set)."""
-    ok = got == expected
-    line = "%s: %r%s" % (name, got, "" if ok else ", expected %r" % (expected,))
-    return Check(name, ok, line, {"name": name, "yours": repr(got), "expected": repr(expected)})
+    return Finding(name, got == expected, Verdict.EXACT, text=repr(got), expected_text=repr(expected))
 
 
-def failed_check(name: str, line: str, **details) -> Check:
-    return Check(name, False, "%s: %s" % (name, line), {"name": name, **details})
+def failed_check(name: str, line: str) -> Finding:
+    return Finding(name, False, Verdict.NOTE, text=line)
 
 
-def passed_check(name: str, line: str, **details) -> Check:
-    return Check(name, True, "%s: %s" % (name, line), {"name": name, **details})
+def passed_check(name: str, line: str) -> Finding:
+    return Finding(name, True, Verdict.NOTE, text=line)
 
 
-def outcome(header: str, checks: list[Check], hint: str = "", notes: list[str] = (),
-            partial: float = 0.0) -> Outcome:
-    """Assemble the student's text and the details from a list of checks."""
-    passed = bool(checks) and all(check.ok for check in checks)
-    lines = [header] + ["  " + check.line for check in checks] + list(notes)
-    if not passed and any(check.is_none for check in checks) and all(
-            check.is_none or check.ok for check in checks):
-        hint = ""          # the stub message says it all
-    if not passed and hint:
-        lines.append("What to look at: " + hint)
-    errors = [c.details["rel_error"] for c in checks if "rel_error" in c.details]
-    failing = next((c for c in checks if not c.ok), None)
-    details = {
-        "rel_error": max(errors) if errors else None,
-        "tolerance": next((c.details["tolerance"] for c in checks if "tolerance" in c.details), None),
-        "shapes": {c.name: c.details.get("shape") for c in checks if "expected_shape" in c.details},
-        "first_mismatch": (failing.details.get("first_mismatch") if failing else None),
-        "checks": [{"ok": c.ok, **c.details} for c in checks],
-    }
-    return Outcome(passed, "\n".join(lines), 0.0 if passed else partial, details)
+def outcome(header: str, checks: list[Finding], hint: str = "", notes: list[str] = (),
+            outcome: Outcome | None = None, **data) -> TestResult:
+    """The result of a test made of checks: passed when there are checks and all are right;
+    a STUB when every wrong one is a None (the stub's message says it all)."""
+    scored = [c for c in checks if c.role == "reference"]
+    passed = bool(scored) and all(c.ok for c in scored)
+    if outcome is None and not passed and all(c.ok or c.verdict is Verdict.NONE for c in scored):
+        outcome = Outcome.STUB
+    return found(passed, outcome, header=header, findings=checks, notes=notes, hint=hint, **data)
 
 
 def describe_inputs(**named) -> str:

@@ -6,21 +6,13 @@ import numpy as np
 
 from grader.hidden_tests.checks import (
     as_array, compare, describe_inputs, failed_check, outcome, passed_check, shape_text)
-from grader.hidden_tests.harness import call, failed_reply, forward_backward, register
+from grader.hidden_tests.harness import call, forward_backward, register
 
 TESTS = []
 test = partial(register, TESTS)
 
 SIGMAS = 5.0    # binomial tolerance of the keep rate, in standard deviations
 
-KEEP_HINT = ("p is the probability of KEEPING a unit: mask = np.random.rand(*x.shape) < p, and "
-             "the kept units are divided by p (inverted dropout).")
-SCALE_HINT = "inverted dropout: out = x * mask / p at train time, so kept units are x / p and dropped ones 0."
-TEST_MODE_HINT = "at test time dropout does nothing: out = x (no mask, no scaling)."
-SEED_HINT = ("when dropout_param has a 'seed', call np.random.seed(seed) before drawing the mask "
-             "(the given code does it: keep it, and draw with np.random).")
-BACKWARD_HINT = ("store the mask used in the forward pass in the cache and return dx = dout * mask "
-                 "/ p (or keep mask / p in the cache and return dout * mask).")
 
 
 def nonzero_input(rng, shape):
@@ -33,12 +25,10 @@ def run_forwards(student, settings, header, calls):
     (None, a failing Outcome) as soon as one call does not give an array of x's shape."""
     outputs = []
     for x, dropout_param in calls:
-        reply = call(student, settings, "dropout_forward", [x, dropout_param], pick=0)
-        if not reply.ok:
-            return None, failed_reply("dropout_forward", reply, header)
+        reply = call(student, settings, "dropout_forward", [x, dropout_param], pick=0, header=header)
         usable = compare("out", reply.result["result"], np.zeros(x.shape), np.inf)
         if not usable.ok:
-            return None, outcome(header, [usable], KEEP_HINT)
+            return None, outcome(header, [usable], "dropout_keep")
         outputs.append(as_array(reply.result["result"])[0])
     return outputs, None
 
@@ -59,8 +49,8 @@ def keep_rate(student, rng, reference, settings):
         margin = SIGMAS * np.sqrt(p * (1 - p) / x.size)
         text = "kept %.2f%% of the units, expected %.0f%% ± %.2f%%" % (100 * rate, 100 * p, 100 * margin)
         checks.append((passed_check if abs(rate - p) <= margin else failed_check)(
-            "p=%g" % p, text, keep_rate=rate, expected=p, margin=margin))
-    return outcome(header, checks, KEEP_HINT)
+            "p=%g" % p, text))
+    return outcome(header, checks, "dropout_keep")
 
 
 @test("dropout_forward", "train mode scales kept units by 1/p, 3-D input")
@@ -72,21 +62,20 @@ def scaling(student, rng, reference, settings):
         return failure
     kept = outputs[0] != 0
     checks = [compare("kept units (out where out != 0)", outputs[0][kept], x[kept] / p,
-                      settings["tolerance"])]
+                      settings.tolerance)]
     if not kept.any():
         checks.append(failed_check("kept units", "none: every output is 0"))
-    return outcome(header, checks, SCALE_HINT)
+    return outcome(header, checks, "dropout_scale")
 
 
 @test("dropout_forward", "test mode is the identity")
 def test_mode(student, rng, reference, settings):
     x, p = nonzero_input(rng, (3, 4, 5, 2)), 0.4
     header = "Ran your dropout_forward in test mode on %s, p = %g." % (describe_inputs(x=x), p)
-    reply = call(student, settings, "dropout_forward", [x, {"mode": "test", "p": p}], pick=0)
-    if not reply.ok:
-        return failed_reply("dropout_forward", reply, header)
-    return outcome(header, [compare("out", reply.result["result"], x, settings["tolerance"])],
-                   TEST_MODE_HINT)
+    reply = call(student, settings, "dropout_forward", [x, {"mode": "test", "p": p}], pick=0,
+                 header=header)
+    return outcome(header, [compare("out", reply.result["result"], x, settings.tolerance)],
+                   "dropout_test_mode")
 
 
 @test("dropout_forward", "the same seed gives the same mask, another seed another one")
@@ -105,7 +94,7 @@ def seeded(student, rng, reference, settings):
                   "same seed twice", "same mask" if same else "different masks"),
               (passed_check if different else failed_check)(
                   "another seed", "another mask" if different else "the same mask")]
-    return outcome(header, checks, SEED_HINT)
+    return outcome(header, checks, "dropout_seed")
 
 
 def check_backward_mask(student, rng, settings, shape, dropout_param):
@@ -115,18 +104,15 @@ def check_backward_mask(student, rng, settings, shape, dropout_param):
               "dx must be dout * (out != 0) / p for the forward's own mask." % (
                   describe_inputs(x=x, dout=dout), dropout_param))
     reply = forward_backward(student, settings, "dropout_forward", "dropout_backward",
-                             [x, dropout_param], dout)
-    if not reply.ok:
-        failing = "dropout_forward" if reply.error.get("where") == "dropout_forward" else "dropout_backward"
-        return failed_reply(failing, reply, header)
+                             [x, dropout_param], dout, header=header)
     out, dx = reply.result["forward"], reply.result["backward"]
     forward_check = compare("out of your dropout_forward", out, np.zeros(shape), np.inf)
     if not forward_check.ok:
-        forward_check.line += (". Implement dropout_forward first: dropout_backward is checked "
-                               "against the mask of your forward pass.")
-        return outcome(header, [forward_check])
+        return outcome(header, [forward_check], notes=[
+            "Implement dropout_forward first: dropout_backward is checked against the mask of "
+            "your forward pass."])
     kept = as_array(out)[0] != 0
-    return outcome(header, [compare("dx", dx, dout * kept / p, settings["tolerance"])], BACKWARD_HINT)
+    return outcome(header, [compare("dx", dx, dout * kept / p, settings.tolerance)], "dropout_backward")
 
 
 @test("dropout_backward", "train mode reuses the forward's mask")

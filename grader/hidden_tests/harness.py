@@ -14,15 +14,16 @@ from typing import Callable
 import numpy as np
 
 from grader.hidden_tests.checks import (
-    Check, Outcome, as_array, compare, describe_inputs, failed_check, outcome)
-from grader.student_process import Reply
+    as_array, compare, describe_inputs, failed_check, found, outcome)
+from grader.hidden_tests.student_process import Reply
+from grader.results import Finding, Outcome, TestResult, Verdict
 
 MAX_NUMERIC_CALLS = 4000     # perturbed evaluations one numerical gradient may ask for
 
 
 @dataclass(frozen=True)
 class HiddenTest:
-    """One catalogue entry; run(student, rng, reference, settings) -> Outcome."""
+    """One catalogue entry; run(student, rng, reference, settings) -> TestResult (unnamed)."""
 
     function: str     # graded unit, exactly as in the spec ("batchnorm_forward", "adam", ...)
     what: str         # what this test checks, after "<function>: " in the test name
@@ -41,35 +42,53 @@ def register(catalogue: list, function: str, what: str, group: str | None = None
 # --------------------------------------------------------------------------- student side
 
 
-def ask(student, settings: dict, op: dict) -> Reply:
+OUTCOME_OF_STATUS = {"raised": Outcome.RAISED, "timeout": Outcome.TIMEOUT, "died": Outcome.DIED,
+                     "protocol": Outcome.PROTOCOL, "unavailable": Outcome.NOT_LOADED}
+
+
+class StudentCallFailed(Exception):
+    """A request to the student's process got no usable answer; the test ends with it
+    (run_one turns it into the test's result)."""
+
+    def __init__(self, function: str, reply: Reply, header: str = ""):
+        super().__init__(reply.message)
+        self.function, self.reply, self.header = function, reply, header
+
+    def result(self) -> TestResult:
+        return found(False, OUTCOME_OF_STATUS.get(self.reply.status, Outcome.RAISED),
+                     header=self.header, notes=[self.reply.message], where=self.function,
+                     status=self.reply.status, error=self.reply.error or None)
+
+
+def ask(student, settings: dict, op: dict, *, function: str = "", header: str = "",
+        raw: bool = False) -> Reply:
     """One request with the time left before this test's deadline; the child seeds the
-    student's global generators with the test's child_seed first."""
-    left = settings["deadline"] - time.monotonic()
-    return student.request({**op, "np_seed": settings.get("child_seed", 0)}, timeout=max(0.5, left))
+    student's global generators with the test's child_seed first. A reply that is not ok
+    raises StudentCallFailed (naming `function`, else the requested function), unless
+    `raw`: then the caller looks at it."""
+    left = settings.deadline - time.monotonic()
+    reply = student.request({**op, "np_seed": settings.child_seed}, timeout=max(0.5, left))
+    if not reply.ok and not raw:
+        raise StudentCallFailed(function or op.get("function", ""), reply, header)
+    return reply
 
 
-def call(student, settings, function, args, *, module="layers", pick=None, kwargs=None) -> Reply:
+def call(student, settings, function, args, *, module="layers", pick=None, kwargs=None,
+         header: str = "", raw: bool = False) -> Reply:
     return ask(student, settings, {"op": "call", "module": module, "function": function,
-                                   "args": list(args), "kwargs": kwargs or {}, "pick": pick})
+                                   "args": list(args), "kwargs": kwargs or {}, "pick": pick},
+               function=function, header=header, raw=raw)
 
 
-def forward_backward(student, settings, forward, backward, args, dout, *, module="layers") -> Reply:
-    return ask(student, settings, {"op": "forward_backward", "module": module, "forward": forward,
-                                   "backward": backward, "args": list(args), "dout": dout})
-
-
-def failed_reply(function: str, reply: Reply, header: str = "") -> Outcome:
-    """The outcome of a test whose request got no usable answer."""
-    if reply.status == "raised":
-        text = "Calling your %s: %s" % (function, reply.message)
-    elif reply.status == "timeout":
-        text = "Your %s %s." % (function, reply.message)
-    elif reply.status == "died":
-        text = "While running your %s, %s" % (function, reply.message)
-    else:
-        text = reply.message
-    details = {"status": reply.status, "error": reply.error or None}
-    return Outcome(False, (header + "\n" if header else "") + text, 0.0, details)
+def forward_backward(student, settings, forward, backward, args, dout, *, module="layers",
+                     header: str = "") -> Reply:
+    """The student's forward then backward on its own cache; a failure names whichever failed."""
+    reply = ask(student, settings, {"op": "forward_backward", "module": module, "forward": forward,
+                                    "backward": backward, "args": list(args), "dout": dout}, raw=True)
+    if not reply.ok:
+        failing = forward if reply.error.get("where") == forward else backward
+        raise StudentCallFailed(failing, reply, header)
+    return reply
 
 
 # --------------------------------------------------------------------------- reference side
@@ -150,7 +169,7 @@ def numerical_gradients(student, settings, function, args, wrt: dict, dout, *,
     if len(calls) > MAX_NUMERIC_CALLS:
         return None, "the input is too large for a numerical gradient"
     reply = ask(student, settings, {"op": "call_many", "module": module, "function": function,
-                                    "calls": calls, "pick": pick})
+                                    "calls": calls, "pick": pick}, raw=True)
     if not reply.ok:
         return None, "your %s could not be evaluated on perturbed inputs (%s)" % (
             function, reply.message.splitlines()[0] if reply.message else reply.status)
@@ -169,16 +188,14 @@ def numerical_gradients(student, settings, function, args, wrt: dict, dout, *,
 
 
 def check_forward(student, reference, settings, function, args, names, hint, *,
-                  module="layers", written_back: dict | None = None) -> Outcome:
+                  module="layers", written_back: dict | None = None) -> TestResult:
     """Student's out (result[0]) against the reference's on the same inputs; written_back
     ({argument index: [keys]}) also compares what both left in dict arguments."""
     header = "Compared the output of your %s with the reference on %s." % (
         function, describe_inputs(**dict(zip(names, args))))
-    reply = call(student, settings, function, args, module=module, pick=0)
-    if not reply.ok:
-        return failed_reply(function, reply, header)
+    reply = call(student, settings, function, args, module=module, pick=0, header=header)
     expected, ref_args = reference_call(getattr(getattr(reference, module), function), args)
-    checks = [compare("out", reply.result["result"], expected[0], settings["tolerance"])]
+    checks = [compare("out", reply.result["result"], expected[0], settings.tolerance)]
     for index, keys in (written_back or {}).items():
         after = reply.result["args_after"][index]
         for key in keys:
@@ -186,18 +203,18 @@ def check_forward(student, reference, settings, function, args, names, hint, *,
     return outcome(header, checks, hint)
 
 
-def compare_key(owner: str, mapping, key: str, expected, settings) -> Check:
+def compare_key(owner: str, mapping, key: str, expected, settings) -> Finding:
     """mapping[key] against expected, with a clear line when the key or the dict is missing."""
     name = "%s[%r]" % (owner, key)
     if not isinstance(mapping, dict):
         return failed_check(name, "%s is not a dict after the call" % owner)
     if key not in mapping:
         return failed_check(name, "missing after the call: write it back into %s" % owner)
-    return compare(name, mapping[key], expected, settings["tolerance"])
+    return compare(name, mapping[key], expected, settings.tolerance)
 
 
 def check_backward(student, rng, reference, settings, *, forward, backward, args, names,
-                   wrt: dict, hint, module="layers") -> Outcome:
+                   wrt: dict, hint, module="layers") -> TestResult:
     """The student's backward (fed by the student's own forward's cache) against the
     reference's; when that fails, the numerical gradient of the student's forward tells a
     wrong forward from a wrong backward. wrt: {gradient name: argument index}, in the
@@ -208,10 +225,8 @@ def check_backward(student, rng, reference, settings, *, forward, backward, args
     ref_out, expected = reference_forward_backward(ref_module, forward, backward, args, dout)
     header = "Ran your %s then your %s on %s with a random upstream gradient dout %s." % (
         forward, backward, describe_inputs(**dict(zip(names, args))), np.shape(dout))
-    reply = forward_backward(student, settings, forward, backward, args, dout, module=module)
-    if not reply.ok:
-        failing = forward if reply.error.get("where") == forward else backward
-        return failed_reply(failing, reply, header)
+    reply = forward_backward(student, settings, forward, backward, args, dout, module=module,
+                             header=header)
     got = reply.result["backward"]
     if len(wrt) == 1 and not isinstance(got, tuple):
         got = (got,)
@@ -219,55 +234,39 @@ def check_backward(student, rng, reference, settings, *, forward, backward, args
         if got is None:
             return outcome(header, [compare(", ".join(wrt), None, 0.0, 1.0)], hint)
         count = "%d values" % len(got) if isinstance(got, tuple) else "a %s" % type(got).__name__
-        return Outcome(False, "%s\nYour %s returned %s; expected %s." % (
-            header, backward, count, ", ".join(wrt)), details={"returned": count})
-    tolerance = settings["tolerance"]
+        return found(False, Outcome.BAD_RETURN, header=header, where=backward, returned=count,
+                     expected=list(wrt))
+    tolerance = settings.tolerance
     checks = [compare(name, value, ref, tolerance) for name, value, ref in zip(wrt, got, expected)]
-    if all(check.ok for check in checks) or any(check.is_none for check in checks):
+    if all(check.ok for check in checks) or any(check.verdict is Verdict.NONE for check in checks):
         return outcome(header, checks, hint)
     return diagnose(student, settings, header, checks, got, reply.result["forward"], ref_out,
                     forward, args, wrt, dout, hint, module)
 
 
 def diagnose(student, settings, header, checks, got, student_out, ref_out, forward, args,
-             wrt, dout, hint, module, labels=("forward", "backward")) -> Outcome:
+             wrt, dout, hint, module, labels=("forward", "backward")) -> TestResult:
     """Add the verdict of a numerical gradient of the student's own forward. `checks`
     compared the gradients `got` (ordered like wrt) with the reference."""
-    fwd, bwd = labels
-    forward_check = compare(fwd, student_out, ref_out, settings["tolerance"])
-    notes = ["Your %s against the reference: %s" % (fwd, forward_check.line.split(": ", 1)[1])]
+    forward_check = compare(labels[0], student_out, ref_out, settings.tolerance)
+    forward_check.role = "forward"
     numeric, why_not = (None, "it returned None") if student_out is None else \
         numerical_gradients(student, settings, forward, args, wrt, dout, module=module)
     if numeric is None:
-        notes.append("No numerical gradient of your %s: %s." % (fwd, why_not))
-        return outcome(header, checks, hint, notes)
-    numeric_checks = [compare(name, value, numeric[name], settings["numeric_tolerance"], metric="norm")
+        return outcome(header, checks + [forward_check], hint, labels=list(labels),
+                       no_numeric_gradient=why_not)
+    numeric_checks = [compare(name, value, numeric[name], settings.numeric_tolerance, metric="norm")
                       for name, value in zip(wrt, got)]
-    notes.append("Your %s against the numerical gradient of your own %s:" % (bwd, fwd))
-    notes += ["  " + check.line for check in numeric_checks]
+    for check in numeric_checks:
+        check.role = "numeric"
     consistent = all(check.ok for check in numeric_checks)
-    credit = float(settings.get("consistent_backward_credit", 0.0))
     if forward_check.ok and not consistent:
-        verdict, partial = "backward_wrong", 0.0
-        notes.append("Your %s is right, so the %s is at fault: it does not match the gradient of "
-                     "your %s." % (fwd, bwd, fwd))
+        verdict = Outcome.BACKWARD_WRONG
     elif consistent and forward_check.ok:
-        verdict, partial = "imprecise", credit
-        notes.append("Your %s matches the numerical gradient of your %s but not the reference "
-                     "within the tolerance: a loss of precision (float32, or a cancellation)?"
-                     % (bwd, fwd))
+        verdict = Outcome.IMPRECISE
     elif consistent:
-        verdict, partial = "forward_wrong", credit
-        notes.append("Your %s matches the numerical gradient of your own %s but your %s is wrong "
-                     "— fix the %s first." % (bwd, fwd, fwd, fwd))
+        verdict = Outcome.FORWARD_WRONG
     else:
-        verdict, partial = "both_wrong", 0.0
-        notes.append("Your %s is wrong, and your %s does not match the gradient of your %s either: "
-                     "fix the %s first, then check the %s against a numerical gradient "
-                     "(gradient_check.py)." % (fwd, bwd, fwd, fwd, bwd))
-    result = outcome(header, checks, hint, notes, partial=partial)
-    result.details["verdict"] = verdict
-    result.details["forward_rel_error"] = forward_check.details.get("rel_error")
-    result.details["numeric_rel_error"] = max(
-        (c.details.get("rel_error", float("inf")) for c in numeric_checks), default=None)
-    return result
+        verdict = Outcome.BOTH_WRONG
+    return outcome(header, checks + [forward_check] + numeric_checks, hint, outcome=verdict,
+                   labels=list(labels))

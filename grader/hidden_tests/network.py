@@ -8,22 +8,13 @@ import numpy as np
 from grader.hidden_tests.checks import (
     as_array, compare, failed_check, norm_error, outcome, passed_check, shape_text)
 from grader.hidden_tests.harness import (
-    ask, central_differences, compare_key, failed_reply, global_rng_kept, perturbed, register,
+    ask, central_differences, compare_key, global_rng_kept, perturbed, register,
     step_size)
 
 TESTS = []
 test = partial(register, TESTS)
 SIGMAS = 5.0          # statistical tolerance of the initial weights' mean and std
 
-INIT_HINT = ("W<i> ~ weight_scale * np.random.randn(fan_in, fan_out), b<i> zeros, and for batch/"
-             "layer norm gamma<i> ones and beta<i> zeros for every hidden layer (not the last).")
-LOSS_HINT = ("the architecture is {affine - [batch/layer norm] - relu - [dropout]} x (L - 1) - "
-             "affine - softmax; the loss adds 0.5 * reg * sum(W * W) for every W (not gamma/beta), "
-             "and grads[W<i>] gets + reg * W<i>.")
-BN_NET_HINT = ("pass self.bn_params[i] to the i-th batch norm layer so its running averages are kept; "
-               "loss(X) without y runs in test mode and returns the scores.")
-DROPOUT_NET_HINT = ("apply dropout after each hidden ReLU with self.dropout_param (which carries the "
-                    "seed), and route the gradient back through dropout_backward.")
 
 
 def make_init(input_dim=6, hidden_dims=(5, 4), num_classes=3, **options):
@@ -67,8 +58,9 @@ def reference_model(reference, request):
     return reply
 
 
-def ask_model(student, settings, request):
-    return ask(student, settings, {"op": "model", **request})
+def ask_model(student, settings, request, header):
+    return ask(student, settings, {"op": "model", **request}, function="FullyConnectedNet",
+               header=header)
 
 
 def header_for(init, runs):
@@ -79,7 +71,7 @@ def header_for(init, runs):
 
 
 def compare_loss_and_grads(mine: dict, theirs: dict, settings, label=""):
-    tolerance = settings["tolerance"]
+    tolerance = settings.tolerance
     checks = [compare("loss" + label, mine.get("loss"), theirs["loss"], tolerance)]
     grads = mine.get("grads")
     if not isinstance(grads, dict):
@@ -108,14 +100,12 @@ def loss_test(student, rng, reference, settings, init, N, input_shape=None, with
     y = rng.integers(0, init["num_classes"], N)
     request = {"init": init, "runs": [{"params": params, "X": X, "y": y, "bn_params": with_bn_params}]}
     header = header_for(init, request["runs"]) + " Compared the loss and every gradient."
-    reply = ask_model(student, settings, request)
-    if not reply.ok:
-        return failed_reply("FullyConnectedNet", reply, header)
+    reply = ask_model(student, settings, request, header)
     mine, theirs = reply.result["runs"][0], reference_model(reference, request)["runs"][0]
     checks = compare_loss_and_grads(mine, theirs, settings)
     if with_bn_params:
         checks += compare_bn_params(mine.get("bn_params"), theirs["bn_params"], settings)
-    return outcome(header, checks, LOSS_HINT if not with_bn_params else LOSS_HINT + " " + BN_NET_HINT)
+    return outcome(header, checks, "net_loss" if not with_bn_params else "net_loss net_bn_net")
 
 
 # --------------------------------------------------------------------------- initialization
@@ -160,8 +150,7 @@ def weight_check(key, value, weight_scale):
     ok = abs(std - weight_scale) <= std_margin and abs(mean) <= mean_margin
     return (passed_check if ok else failed_check)(
         key, "shape %s, mean %.3g (expected 0 ± %.2g), std %.4g (expected %g ± %.2g)" % (
-            shape_text(value.shape), mean, mean_margin, std, weight_scale, std_margin),
-        mean=mean, std=std)
+            shape_text(value.shape), mean, mean_margin, std, weight_scale, std_margin))
 
 
 def init_test(student, reference, settings, inits):
@@ -171,15 +160,13 @@ def init_test(student, reference, settings, inits):
     checks = []
     for init in inits:
         request = {"init": init, "return_init": True, "runs": []}
-        reply = ask_model(student, settings, request)
-        if not reply.ok:
-            return failed_reply("FullyConnectedNet", reply, header)
+        reply = ask_model(student, settings, request, header)
         expected = reference_model(reference, request)["init_params"]
         for check in init_checks(reply.result.get("init_params"), expected, init["weight_scale"]):
             if len(inits) > 1:
-                check.line = "%s: %s" % (init.get("normalization"), check.line)
+                check.quantity = "%s: %s" % (init.get("normalization"), check.quantity)
             checks.append(check)
-    return outcome(header, checks, INIT_HINT)
+    return outcome(header, checks, "net_init")
 
 
 @test("FullyConnectedNet", "parameter names, shapes and initialization")
@@ -230,13 +217,11 @@ def scores_batchnorm(student, rng, reference, settings):
             {"X": rng.normal(1, 2, (4, 5)), "bn_params": True}]
     request = {"init": init, "runs": runs}
     header = header_for(init, runs) + " The last call has no y: compared its scores."
-    reply = ask_model(student, settings, request)
-    if not reply.ok:
-        return failed_reply("FullyConnectedNet", reply, header)
+    reply = ask_model(student, settings, request, header)
     mine, theirs = reply.result["runs"][-1], reference_model(reference, request)["runs"][-1]
-    checks = [compare("scores", mine.get("scores"), theirs["scores"], settings["tolerance"])]
+    checks = [compare("scores", mine.get("scores"), theirs["scores"], settings.tolerance)]
     checks += compare_bn_params(mine.get("bn_params"), theirs["bn_params"], settings)
-    return outcome(header, checks, BN_NET_HINT)
+    return outcome(header, checks, "net_bn_net")
 
 
 @test("FullyConnectedNet", "scores when y is None, N=1")
@@ -245,12 +230,10 @@ def scores_plain(student, rng, reference, settings):
     runs = [{"params": make_params(rng, init), "X": rng.normal(0, 1, (1, 7))}]
     request = {"init": init, "runs": runs}
     header = header_for(init, runs) + " Compared the scores."
-    reply = ask_model(student, settings, request)
-    if not reply.ok:
-        return failed_reply("FullyConnectedNet", reply, header)
+    reply = ask_model(student, settings, request, header)
     expected = reference_model(reference, request)["runs"][0]["scores"]
     return outcome(header, [compare("scores", reply.result["runs"][0].get("scores"), expected,
-                                    settings["tolerance"])], LOSS_HINT)
+                                    settings.tolerance)], "net_loss")
 
 
 # --------------------------------------------------------------------------- dropout
@@ -278,7 +261,7 @@ def well_conditioned_problem(rng, reference, init, settings, attempts=10):
             {"params": params, "X": X, "y": y}] + runs})["runs"]
         numeric = central_differences([run["loss"] for run in answer[1:]], plan)
         worst = max(norm_error(answer[0]["grads"][k], numeric[k]) for k in numeric)
-        if worst <= settings["numeric_tolerance"] / 10:
+        if worst <= settings.numeric_tolerance / 10:
             break
     return params, X, y, runs, plan
 
@@ -292,20 +275,18 @@ def dropout_net(student, rng, reference, settings):
     header = (header_for(init, request["runs"][:1]) + " Compared your gradients with a numerical "
               "gradient of your own loss (dropout draws are yours), checked that dropout changes "
               "the training loss, and compared the test-mode scores with the reference.")
-    reply = ask_model(student, settings, request)
-    if not reply.ok:
-        return failed_reply("FullyConnectedNet", reply, header)
+    reply = ask_model(student, settings, request, header)
     answers = reply.result["runs"]
     grads = answers[0].get("grads")
     if not isinstance(grads, dict) or not grads:
         return outcome(header, [failed_check("grads", "empty or not a dict — is loss() still the stub?")],
-                       DROPOUT_NET_HINT)
+                       "net_dropout_net")
     losses = [run.get("loss") for run in answers[1:-1]]
     if not all(isinstance(as_array(v)[0], np.ndarray) and np.size(v) == 1 for v in losses):
-        return outcome(header, [failed_check("loss", "not a number")], DROPOUT_NET_HINT)
+        return outcome(header, [failed_check("loss", "not a number")], "net_dropout_net")
     numeric = central_differences([float(np.ravel(v)[0]) for v in losses], plan)
     checks = [compare("grads[%r] vs numerical" % key, grads.get(key), value,
-                      settings["numeric_tolerance"], metric="norm") for key, value in numeric.items()]
+                      settings.numeric_tolerance, metric="norm") for key, value in numeric.items()]
     plain = reference_model(reference, {"init": {**init, "dropout_keep_ratio": 1}, "runs": [
         {"params": params, "X": X, "y": y}]})["runs"][0]["loss"]
     loss, _ = as_array(answers[0].get("loss"))
@@ -315,5 +296,5 @@ def dropout_net(student, rng, reference, settings):
         "the same as without dropout: is dropout applied in train mode?"))
     expected_scores = reference_model(reference, {"init": init, "runs": request["runs"][-1:]})
     checks.append(compare("test-mode scores", answers[-1].get("scores"),
-                          expected_scores["runs"][0]["scores"], settings["tolerance"]))
-    return outcome(header, checks, DROPOUT_NET_HINT)
+                          expected_scores["runs"][0]["scores"], settings.tolerance))
+    return outcome(header, checks, "net_dropout_net")

@@ -6,33 +6,11 @@ import numpy as np
 from grader.hidden_tests.checks import (
     compare, describe_inputs, describe_value, failed_check, outcome, passed_check, shape_text)
 from grader.hidden_tests.harness import (
-    call, check_backward, check_forward, compare_key, failed_reply, reference_call, register)
+    StudentCallFailed, call, check_backward, check_forward, compare_key, reference_call, register)
 
 TESTS = []
 test = partial(register, TESTS)
 
-BN_FORWARD_HINT = (
-    "train mode normalizes with the batch mean and the biased (1/N) variance (np.var's default, "
-    "not ddof=1): x_hat = (x - mu) / np.sqrt(var + eps), with eps inside the square root; "
-    "out = gamma * x_hat + beta; then running = momentum * running + (1 - momentum) * batch "
-    "statistic, written back into bn_param.")
-BN_TEST_HINT = ("test mode normalizes with bn_param's running_mean and running_var (not the batch "
-                "statistics), and any mode other than 'train' or 'test' raises ValueError.")
-BN_BACKWARD_HINT = (
-    "walk the graph backwards: dbeta = sum(dout), dgamma = sum(dout * x_hat) over axis 0; "
-    "dx has three paths (through x_hat directly, through the variance, through the mean); "
-    "did you use the biased (1/N) variance and eps inside the square root?")
-LN_FORWARD_HINT = ("layer norm takes the mean and the biased variance of each row (axis=1, "
-                   "keepdims=True), with eps (from ln_param, default 1e-5) inside the square root; "
-                   "gamma and beta still scale the columns.")
-LN_BACKWARD_HINT = ("the batch norm closed form with the statistics taken along axis 1; dgamma "
-                    "and dbeta still sum over axis 0.")
-SPATIAL_HINT = ("move the channel axis last (np.moveaxis(x, 1, -1)), reshape to (-1, C), call "
-                "batchnorm and undo both: this works for (N, C, L), (N, C, H, W) and (N, C, D, H, W) "
-                "alike, where a fixed transpose(0, 2, 3, 1) only works for 4-D input.")
-GROUPNORM_HINT = ("reshape x to (N, G, C // G, H, W), normalize over the last three axes (biased "
-                  "variance, eps inside the square root), reshape back, then gamma * x_hat + beta "
-                  "with gamma and beta of shape (1, C, 1, 1); dgamma and dbeta keep that shape.")
 
 
 def affine_params(rng, D):
@@ -46,7 +24,7 @@ def bn_forward(student, rng, reference, settings, x, bn_param):
     gamma, beta = affine_params(rng, x.shape[1])
     return check_forward(student, reference, settings, "batchnorm_forward",
                          [x, gamma, beta, bn_param], ("x", "gamma", "beta", "bn_param"),
-                         BN_FORWARD_HINT, written_back={3: ["running_mean", "running_var"]})
+                         "bn_forward", written_back={3: ["running_mean", "running_var"]})
 
 
 @test("batchnorm_forward", "train mode, shifted and scaled input")
@@ -84,12 +62,11 @@ def running_average_steps(student, rng, reference, settings, function, shape, bn
         x = channel_input(rng, shape, rng.uniform(0.5, 2, shape[1]))
         gamma, beta = affine_params(rng, shape[1])
         label = "test mode" if testing else "train step %d" % step
-        reply = call(student, settings, function, [x, gamma, beta, mine], pick=0)
-        if not reply.ok:
-            return failed_reply(function, reply, "%s At %s:" % (header, label))
+        reply = call(student, settings, function, [x, gamma, beta, mine], pick=0,
+                     header="%s At %s:" % (header, label))
         (expected, _), ref_args = reference_call(reference_function, [x, gamma, beta, theirs])
         checks.append(compare("out (%s)" % label, reply.result["result"], expected,
-                              settings["tolerance"]))
+                              settings.tolerance))
         mine, theirs = reply.result["args_after"][3], ref_args[3]
     return outcome(header, checks, hint)
 
@@ -97,7 +74,7 @@ def running_average_steps(student, rng, reference, settings, function, shape, bn
 @test("batchnorm_forward", "running averages over 4 train steps, custom eps and momentum, then test mode")
 def bn_forward_running(student, rng, reference, settings):
     return running_average_steps(student, rng, reference, settings, "batchnorm_forward", (7, 4),
-                                 {"mode": "train", "momentum": 0.7, "eps": 1e-3}, 4, BN_FORWARD_HINT)
+                                 {"mode": "train", "momentum": 0.7, "eps": 1e-3}, 4, "bn_forward")
 
 
 @test("batchnorm_forward", "test mode uses the running averages; an unknown mode raises ValueError")
@@ -110,13 +87,11 @@ def bn_forward_test_mode(student, rng, reference, settings):
     args = [x, gamma, beta, bn_param]
     header = ("Compared the output of your batchnorm_forward with the reference on %s, then called "
               "it with mode 'eval'." % describe_inputs(x=x, gamma=gamma, beta=beta, bn_param=bn_param))
-    reply = call(student, settings, "batchnorm_forward", args, pick=0)
-    if not reply.ok:
-        return failed_reply("batchnorm_forward", reply, header)
+    reply = call(student, settings, "batchnorm_forward", args, pick=0, header=header)
     (expected, _), _ = reference_call(reference.layers.batchnorm_forward, args)
-    checks = [compare("out", reply.result["result"], expected, settings["tolerance"])]
+    checks = [compare("out", reply.result["result"], expected, settings.tolerance)]
     reply = call(student, settings, "batchnorm_forward", [x, gamma, beta, {**bn_param, "mode": "eval"}],
-                 pick=0)
+                 pick=0, raw=True)
     if reply.status == "raised" and reply.error.get("type") == "ValueError":
         checks.append(passed_check("mode 'eval'", "raised ValueError"))
     elif reply.status == "raised":
@@ -124,8 +99,8 @@ def bn_forward_test_mode(student, rng, reference, settings):
     elif reply.ok:
         checks.append(failed_check("mode 'eval'", "returned normally, expected a ValueError"))
     else:
-        return failed_reply("batchnorm_forward", reply, header)
-    return outcome(header, checks, BN_TEST_HINT)
+        raise StudentCallFailed("batchnorm_forward", reply, header)
+    return outcome(header, checks, "bn_test")
 
 
 # --------------------------------------------------------------------------- batchnorm backward
@@ -137,7 +112,7 @@ def bn_backward(student, rng, reference, settings, backward, x, gamma_scale=0.5)
     return check_backward(student, rng, reference, settings, forward="batchnorm_forward",
                           backward=backward, args=[x, gamma, beta, {"mode": "train"}],
                           names=("x", "gamma", "beta", "bn_param"),
-                          wrt={"dx": 0, "dgamma": 1, "dbeta": 2}, hint=BN_BACKWARD_HINT)
+                          wrt={"dx": 0, "dgamma": 1, "dbeta": 2}, hint="bn_backward")
 
 
 def bn_backward_test(backward, what, shape, mean, std, gamma_scale=0.5):
@@ -160,7 +135,7 @@ for _backward in ("batchnorm_backward", "batchnorm_backward_alt"):
 def ln_forward(student, rng, reference, settings, x, ln_param):
     gamma, beta = affine_params(rng, x.shape[1])
     return check_forward(student, reference, settings, "layernorm_forward", [x, gamma, beta, ln_param],
-                         ("x", "gamma", "beta", "ln_param"), LN_FORWARD_HINT)
+                         ("x", "gamma", "beta", "ln_param"), "ln_forward")
 
 
 def rows_with_scales(rng, N, D, scale_low, scale_high):
@@ -187,7 +162,7 @@ def ln_backward(student, rng, reference, settings, x):
     return check_backward(student, rng, reference, settings, forward="layernorm_forward",
                           backward="layernorm_backward", args=[x, gamma, beta, {}],
                           names=("x", "gamma", "beta", "ln_param"),
-                          wrt={"dx": 0, "dgamma": 1, "dbeta": 2}, hint=LN_BACKWARD_HINT)
+                          wrt={"dx": 0, "dgamma": 1, "dbeta": 2}, hint="ln_backward")
 
 
 @test("layernorm_backward", "rows with different means and scales")
@@ -217,7 +192,7 @@ def sbn_forward(student, rng, reference, settings, x):
     gamma, beta = affine_params(rng, x.shape[1])
     return check_forward(student, reference, settings, "spatial_batchnorm_forward",
                          [x, gamma, beta, {"mode": "train"}], ("x", "gamma", "beta", "bn_param"),
-                         SPATIAL_HINT, written_back={3: ["running_mean", "running_var"]})
+                         "spatial", written_back={3: ["running_mean", "running_var"]})
 
 
 @test("spatial_batchnorm_forward", "(N, C, H, W) maps, train mode")
@@ -238,7 +213,7 @@ def sbn_forward_3d(student, rng, reference, settings):
 @test("spatial_batchnorm_forward", "test mode after 2 train steps (running averages)")
 def sbn_forward_test_mode(student, rng, reference, settings):
     return running_average_steps(student, rng, reference, settings, "spatial_batchnorm_forward",
-                                 (3, 4, 2, 3), {"mode": "train", "momentum": 0.6}, 2, SPATIAL_HINT)
+                                 (3, 4, 2, 3), {"mode": "train", "momentum": 0.6}, 2, "spatial")
 
 
 def sbn_backward(student, rng, reference, settings, x):
@@ -247,7 +222,7 @@ def sbn_backward(student, rng, reference, settings, x):
                           backward="spatial_batchnorm_backward",
                           args=[x, gamma, beta, {"mode": "train"}],
                           names=("x", "gamma", "beta", "bn_param"),
-                          wrt={"dx": 0, "dgamma": 1, "dbeta": 2}, hint=SPATIAL_HINT)
+                          wrt={"dx": 0, "dgamma": 1, "dbeta": 2}, hint="spatial")
 
 
 @test("spatial_batchnorm_backward", "(N, C, L) 1-D maps")
@@ -281,25 +256,25 @@ GN_NAMES = ("x", "gamma", "beta", "G", "gn_param")
 @test("spatial_groupnorm_forward", "G=2 groups of 3 channels")
 def gn_forward_groups(student, rng, reference, settings):
     return check_forward(student, reference, settings, "spatial_groupnorm_forward",
-                         gn_args(rng, (2, 6, 3, 4), 2, 2.0), GN_NAMES, GROUPNORM_HINT)
+                         gn_args(rng, (2, 6, 3, 4), 2, 2.0), GN_NAMES, "groupnorm")
 
 
 @test("spatial_groupnorm_forward", "G=1 (layer norm over C, H, W), tiny variance")
 def gn_forward_one_group(student, rng, reference, settings):
     return check_forward(student, reference, settings, "spatial_groupnorm_forward",
-                         gn_args(rng, (3, 4, 2, 3), 1, 1e-3), GN_NAMES, GROUPNORM_HINT)
+                         gn_args(rng, (3, 4, 2, 3), 1, 1e-3), GN_NAMES, "groupnorm")
 
 
 @test("spatial_groupnorm_forward", "G=C (one channel per group), N=1")
 def gn_forward_instance(student, rng, reference, settings):
     return check_forward(student, reference, settings, "spatial_groupnorm_forward",
-                         gn_args(rng, (1, 4, 3, 5), 4), GN_NAMES, GROUPNORM_HINT)
+                         gn_args(rng, (1, 4, 3, 5), 4), GN_NAMES, "groupnorm")
 
 
 def gn_backward(student, rng, reference, settings, args):
     return check_backward(student, rng, reference, settings, forward="spatial_groupnorm_forward",
                           backward="spatial_groupnorm_backward", args=args, names=GN_NAMES,
-                          wrt={"dx": 0, "dgamma": 1, "dbeta": 2}, hint=GROUPNORM_HINT)
+                          wrt={"dx": 0, "dgamma": 1, "dbeta": 2}, hint="groupnorm")
 
 
 @test("spatial_groupnorm_backward", "G=3 groups of 2 channels")

@@ -1,0 +1,79 @@
+"""The hidden tests: the student's functions against the reference on inputs they never saw.
+
+    results = run_hidden_tests(student, seed, rubric)   # -> list[TestResult], not yet scored
+
+`student` is a StudentProcess (the student's code runs there, never here); the reference
+runs in this process (grader.hidden_tests.reference) on copies of the same inputs, and every
+comparison happens here. CATALOGUE lists the tests in a fixed order, family by family (one
+module per family, each test one decorated function); test i draws its inputs from
+np.random.default_rng([seed, i]), so a run is reproducible from its seed and each test is
+independent of the others. Tolerances, time limits and visibility come from the rubric's
+group of the test; points are given by grader/scoring.py.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+import traceback
+from dataclasses import dataclass
+
+import numpy as np
+
+from grader.hidden_tests import dropout, layers, network, normalization, optimizers
+from grader.hidden_tests.checks import found
+from grader.hidden_tests.harness import HiddenTest, StudentCallFailed
+from grader.hidden_tests.reference import load_reference
+from grader.results import Outcome, TestResult
+from grader.rubric import Rubric
+
+CATALOGUE: tuple[HiddenTest, ...] = tuple(layers.TESTS + normalization.TESTS + dropout.TESTS
+                                          + network.TESTS + optimizers.TESTS)
+GRADED_FUNCTIONS: tuple[str, ...] = tuple(dict.fromkeys(t.function for t in CATALOGUE))
+
+
+@dataclass(frozen=True)
+class TestContext:
+    """What one test may know besides its inputs: tolerances from its rubric group, the
+    moment its time is up, and the seed for the student's global generators."""
+
+    __test__ = False
+
+    tolerance: float
+    numeric_tolerance: float
+    deadline: float            # time.monotonic() value
+    child_seed: int
+
+
+def run_hidden_tests(student, seed: int, rubric: Rubric, reference=None) -> list[TestResult]:
+    """Run the whole catalogue against `student`; one TestResult per test, in order."""
+    missing = sorted({t.group for t in CATALOGUE} - set(rubric.groups))
+    if missing:
+        raise ValueError("the rubric has no [groups.%s] table" % "], [groups.".join(missing))
+    reference = reference or load_reference()
+    results = []
+    for index, test in enumerate(CATALOGUE):
+        group = rubric.groups[test.group]
+        started = time.monotonic()
+        context = TestContext(
+            tolerance=group.tolerance, numeric_tolerance=group.numeric_tolerance,
+            deadline=started + float(group.timeout),
+            child_seed=int(np.random.SeedSequence([seed, index]).generate_state(1)[0]))
+        result = run_one(test, student, np.random.default_rng([seed, index]), reference, context)
+        results.append(dataclasses.replace(
+            result, function=test.function, what=test.what, group=test.group,
+            visibility=group.visibility,
+            data={**result.data, "seed": seed, "test_index": index,
+                  "seconds": round(time.monotonic() - started, 3)}))
+    return results
+
+
+def run_one(test: HiddenTest, student, rng, reference, context: TestContext) -> TestResult:
+    """A student call that fails ends the test with that failure; a test that breaks in the
+    grader (a value nobody anticipated) fails with a note instead of stopping the run."""
+    try:
+        return test.run(student, rng, reference, context)
+    except StudentCallFailed as failure:
+        return failure.result()
+    except Exception as exc:
+        return found(False, Outcome.GRADER_ERROR, notes=["%s: %s" % (type(exc).__name__, exc)],
+                     grader_error=traceback.format_exc(limit=-4))

@@ -1,0 +1,382 @@
+"""Pipeline stage "run notebooks": execute a student's notebook headless and turn what happened
+into test results.
+
+`run_notebook()` is a thin wrapper around nbclient. The kernel is an ordinary ipykernel started
+through `grader.isolation.sandbox` (limits, clean environment, own process group, and whatever isolation
+sandbox.py provides) and reached over IPC sockets in the scratch folder, never TCP, so it works in a
+network namespace: see grader/kernel.py. What a cell outputs is kept within fixed caps: see
+grader/notebook_outputs.py. Whatever happens in the notebook (an exception, an endless loop,
+`os._exit`, a 50 MB print), the run ends with the kernel's process tree killed, the executed
+notebook written to `path_out`, and a `NotebookRun` describing it; `notebook_tests()` renders that
+as `TestResult`s.
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import inspect
+import os
+import re
+import signal
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+import nbformat
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+from grader.isolation import sandbox
+from grader.notebooks.kernel import JUPYTER_LOG, SandboxedKernelManager
+from grader.notebooks.outputs import BoundedNotebookClient, append_stream, cut_middle
+from grader.results import Outcome, TestResult
+
+KERNEL_STARTUP_SECONDS = 60     # not counted against the notebook's own time limit
+SAFETY_NET_SECONDS = 10         # slack for the watchdog over the notebook's deadline
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+class CellError(NamedTuple):
+    """What went wrong in one cell. `index` is 0-based in the notebook; reports say index + 1."""
+
+    index: int
+    execution_count: int | None
+    ename: str                   # exception class, or "TimeoutError" / "DeadKernelError"
+    evalue: str
+    traceback: str               # the last lines of the traceback, colour codes removed
+    source: str = ""             # the cell's first line, to find it
+    kind: str = "exception"      # "exception", "timeout" or "kernel died"
+
+
+@dataclass
+class NotebookRun:
+    notebook: str                          # file name, e.g. "BatchNormalization.ipynb"
+    ran_to_end: bool = False               # every code cell finished (errors allowed)
+    cells_run: int = 0                     # code cells that finished, with or without an error
+    cells_total: int = 0                   # code cells to run (non-empty, not skip-execution)
+    errors: list[CellError] = field(default_factory=list)
+    timed_out: bool = False                # a cell or the whole notebook hit its time limit
+    kernel_died: bool = False
+    seconds: float = 0.0
+    message: str = ""                      # why the run stopped early, for the student
+    read_error: str | None = None          # set when the notebook could not be read at all
+    grader_error: str | None = None        # the kernel could not be started (not the student's fault)
+    kernel_pid: int | None = None          # the sandboxed kernel's process (group leader)
+    kernel_log: str = ""                   # the kernel's own stderr tail, for the grader only
+
+    @property
+    def cells_clean(self) -> int:
+        """Code cells that finished without an error."""
+        failed = {e.index for e in self.errors if e.kind == "exception"}
+        return max(0, self.cells_run - len(failed))
+
+
+# --------------------------------------------------------------------------- running
+
+
+def run_notebook(path_in: Path, path_out: Path, *, workspace: Path, scratch: Path,
+                 cell_timeout: float, notebook_timeout: float, continue_on_error: bool,
+                 limits: sandbox.Limits, uid: int | None = None,
+                 readonly_paths=()) -> NotebookRun:
+    """Execute `path_in` top to bottom in a sandboxed kernel whose working directory is the
+    notebook's folder (`path_in` lies inside `workspace`) and write the executed notebook to
+    `path_out` (always, atomically).
+
+    `cell_timeout` bounds each cell; `notebook_timeout` bounds all cells together (kernel start-up
+    is bounded separately by KERNEL_STARTUP_SECONDS). A timed-out cell or a dead kernel stops the
+    run: the remaining cells are marked "not run". With `continue_on_error` an exception in a cell
+    is recorded and the next cell runs; otherwise the run stops at the first error.
+    `uid` (default: one picked by the sandbox) and `readonly_paths` go to sandbox.command().
+    """
+    path_in, path_out, scratch = Path(path_in), Path(path_out), Path(scratch)
+    run = NotebookRun(notebook=path_in.name)
+    started_at = time.monotonic()
+    try:
+        nb = read_notebook(path_in)
+    except NotebookReadError as exc:
+        run.read_error = str(exc)
+        _save(_placeholder_notebook(path_in.name, run.read_error), path_out)
+        run.seconds = round(time.monotonic() - started_at, 2)
+        return run
+
+    code_cells = _code_cells(nb)
+    run.cells_total = len(code_cells)
+    for index in code_cells:   # never show the student's own outputs as if the grader made them
+        nb.cells[index].outputs, nb.cells[index].execution_count = [], None
+    scratch.mkdir(parents=True, exist_ok=True)
+    started: set[int] = set()
+    km = None
+    try:
+        km = SandboxedKernelManager(workspace=Path(workspace), scratch=scratch,
+                                    cwd=path_in.parent, limits=limits, uid=uid,
+                                    readonly_paths=readonly_paths)
+        client = BoundedNotebookClient(
+            nb, km=km, timeout=max(1, int(cell_timeout + 0.999)), allow_errors=True,
+            interrupt_on_timeout=False, startup_timeout=KERNEL_STARTUP_SECONDS, log=JUPYTER_LOG,
+            resources={"metadata": {"path": str(path_in.parent)}})
+        _run_sync(_session(client, km, run, code_cells, started, cell_timeout,
+                           notebook_timeout, continue_on_error))
+    except Exception as exc:   # a grader-side failure, e.g. the kernel could not be started
+        run.grader_error = f"{type(exc).__name__}: {exc}"
+        run.kernel_log = km.log_tail() if km is not None else ""
+    finally:
+        if km is not None:
+            km.kill_sandbox()   # normally done already; harmless twice
+    run.ran_to_end = (run.cells_run == run.cells_total and not run.timed_out
+                      and not run.kernel_died and run.grader_error is None)
+    for index in code_cells:
+        if index not in started:
+            nb.cells[index].metadata["grader"] = "not run"
+    nb.metadata["grader"] = {"ran_to_end": run.ran_to_end, "cells_run": run.cells_run,
+                             "cells_total": run.cells_total, "message": run.message}
+    _save(nb, path_out)
+    run.seconds = round(time.monotonic() - started_at, 2)
+    return run
+
+
+async def _session(client: BoundedNotebookClient, km: SandboxedKernelManager, *args) -> None:
+    """Start the kernel, run the cells, and always kill the kernel's process group and release
+    the sockets and connection file, inside the one event loop that owns them."""
+    try:
+        await _execute(client, km, *args)
+    finally:
+        km.kill_sandbox()
+        try:
+            if client.kc is not None:
+                client.kc.stop_channels()
+            await km._async_cleanup_resources()
+        except Exception:
+            pass
+
+
+async def _execute(client: BoundedNotebookClient, km: SandboxedKernelManager, run: NotebookRun,
+                   code_cells: list[int], started: set[int], cell_timeout: float,
+                   notebook_timeout: float, continue_on_error: bool) -> None:
+    await client.async_start_new_kernel()
+    run.kernel_pid = km.sandbox_process.pid if km.sandbox_process else None
+    await client.async_start_new_kernel_client()
+    info = await client.async_wait_for_reply(await _maybe_await(client.kc.kernel_info()))
+    if info and "language_info" in info["content"]:
+        client.nb.metadata["language_info"] = info["content"]["language_info"]
+
+    deadline = time.monotonic() + notebook_timeout
+    # nbclient treats a timeout of 0 as "none": never let the remaining time reach 0.
+    client.timeout_func = lambda cell: max(0.05, min(cell_timeout, deadline - time.monotonic()))
+    replies: dict[int, dict] = {}
+    client.on_cell_executed = lambda cell, cell_index, execute_reply: \
+        replies.__setitem__(cell_index, execute_reply or {})
+    current = {"index": None, "watchdog fired": False}
+
+    async def cells() -> None:
+        for index in code_cells:
+            cell = client.nb.cells[index]
+            if time.monotonic() >= deadline:
+                _notebook_over_time(run, index, cell, notebook_timeout)
+                return
+            limited_by_notebook = deadline - time.monotonic() < cell_timeout
+            current["index"] = index
+            started.add(index)
+            try:
+                await client.async_execute_cell(cell, index,
+                                                execution_count=client.code_cells_executed + 1)
+            except CellTimeoutError:
+                if limited_by_notebook:
+                    _notebook_over_time(run, index, cell, notebook_timeout)
+                else:
+                    _stop(run, cell, index, "timeout", "TimeoutError",
+                          f"cell {index + 1} did not finish within its time limit of "
+                          f"{cell_timeout:g} s")
+                return
+            except DeadKernelError:
+                if current["watchdog fired"]:
+                    _notebook_over_time(run, index, cell, notebook_timeout)
+                else:
+                    _stop(run, cell, index, "kernel died", "DeadKernelError",
+                          f"the kernel died while running cell {index + 1}: {_death_reason(km)}")
+                return
+            finally:
+                client.finish_cell(cell, index)
+            run.cells_run += 1
+            error = _cell_error(cell, index, replies.get(index, {}))
+            if error:
+                run.errors.append(error)
+                if not continue_on_error:
+                    run.message = (f"The run stopped at the first error, in cell {index + 1}; "
+                                   "the cells after it were not run.")
+                    return
+
+    async def watchdog() -> None:
+        """Kills the kernel (nbclient then raises DeadKernelError) should the per-cell timeouts,
+        which already end at the notebook's deadline, ever fail to stop it."""
+        await asyncio.sleep(notebook_timeout + SAFETY_NET_SECONDS)
+        current["watchdog fired"] = True
+        km.kill_sandbox()
+
+    guard = asyncio.ensure_future(watchdog())
+    try:   # and should even that not end the run, stop waiting for it
+        await asyncio.wait_for(cells(), notebook_timeout + 3 * SAFETY_NET_SECONDS)
+    except asyncio.TimeoutError:
+        index = current["index"] if current["index"] is not None else code_cells[0]
+        _notebook_over_time(run, index, client.nb.cells[index], notebook_timeout)
+    finally:
+        guard.cancel()
+
+
+def _notebook_over_time(run: NotebookRun, index: int, cell, notebook_timeout: float) -> None:
+    _stop(run, cell, index, "timeout", "TimeoutError",
+          f"the notebook exceeded its total time limit of {notebook_timeout:g} s "
+          f"at cell {index + 1}")
+
+
+def _stop(run: NotebookRun, cell, index: int, kind: str, ename: str, evalue: str) -> None:
+    """Record that the run ended in cell `index` (timeout or dead kernel)."""
+    run.timed_out |= kind == "timeout"
+    run.kernel_died |= kind == "kernel died"
+    count = cell.get("execution_count")
+    run.errors.append(CellError(index, count, ename, evalue, "", _first_line(cell.source), kind))
+    stopped = "the grader stopped the kernel and " if kind == "timeout" else ""
+    run.message = f"{evalue[0].upper()}{evalue[1:]}; {stopped}the cells after it were not run."
+    append_stream(cell, "stderr", f"[grader] {evalue}; {stopped}the cells after it were not run.\n")
+
+
+def _death_reason(km: SandboxedKernelManager) -> str:
+    proc = km.sandbox_process
+    code = proc.poll() if proc is not None else None
+    if code is None:
+        return "it stopped answering"
+    if code > 128 and km.sandbox_process.sandbox_launch.level == "bubblewrap":
+        code = 128 - code   # bwrap reports a signal as 128 + its number, like a shell
+    if code < 0:
+        name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+        hint = {"SIGKILL": "killed: out of memory?", "SIGXCPU": "its CPU time limit was reached",
+                "SIGXFSZ": "it wrote a file over the size limit",
+                "SIGSEGV": "a crash in compiled code", "SIGABRT": "it aborted (out of memory?)"}
+        return f"it was ended by {name} ({hint.get(name, 'a signal')})"
+    return f"it exited with status {code} (os._exit(), exit() or a crash?)"
+
+
+def _cell_error(cell, index: int, reply: dict) -> CellError | None:
+    """The error a finished cell raised, from its execute reply or else its outputs."""
+    if "raises-exception" in cell.metadata.get("tags", []):
+        return None   # the notebook's author marked the error as expected
+    content = reply.get("content", {})
+    if content.get("status") != "error":
+        content = next((o for o in cell.outputs if o.get("output_type") == "error"), None)
+        if content is None:
+            return None
+    lines = ANSI_ESCAPE.sub("", "\n".join(content.get("traceback", []))).splitlines()
+    return CellError(index, cell.get("execution_count"), str(content.get("ename", "Error")),
+                     cut_middle(str(content.get("evalue", "")), 2000),
+                     cut_middle("\n".join(lines[-20:]), 3000), _first_line(cell.source))
+
+
+def _first_line(source: str) -> str:
+    line = next((s for s in source.splitlines() if s.strip()), "")
+    return line if len(line) <= 80 else line[:77] + "..."
+
+
+def _code_cells(nb) -> list[int]:
+    """Indices of the cells nbclient executes: non-empty code cells not tagged skip-execution."""
+    return [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip()
+            and "skip-execution" not in c.metadata.get("tags", [])]
+
+
+def _run_sync(coro) -> None:
+    """asyncio.run, also from a thread that already runs an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+async def _maybe_await(value):
+    return await value if inspect.isawaitable(value) else value
+
+
+# --------------------------------------------------------------------------- files
+
+
+class NotebookReadError(Exception):
+    pass
+
+
+def read_notebook(path: Path):
+    """Read a v4 notebook; NotebookReadError with a readable reason when it cannot be run.
+    Schema violations that do not stop execution (unknown keys, ...) are tolerated, as Jupyter
+    tolerates them."""
+    if not path.is_file():
+        raise NotebookReadError("the file is missing")
+    try:
+        nb = nbformat.read(path, as_version=4, capture_validation_error={})
+        if not isinstance(nb.get("cells"), list):
+            raise ValueError("it has no list of cells")
+        for i, cell in enumerate(nb.cells):
+            if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw") \
+                    or not isinstance(cell.get("source"), str):
+                raise ValueError(f"cell {i + 1} is not a valid code, markdown or raw cell")
+            cell.setdefault("metadata", nbformat.NotebookNode())
+    except nbformat.reader.NotJSONError:
+        raise NotebookReadError("it is not valid JSON (was it saved completely?)") from None
+    except UnicodeDecodeError:
+        raise NotebookReadError("it is not UTF-8 text") from None
+    except Exception as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise NotebookReadError(
+            f"it is not a valid Jupyter notebook ({cut_middle(reason, 300)})") from None
+    return nb
+
+
+def _placeholder_notebook(name: str, reason: str):
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        f"**The grader could not read `{name}`:** {reason}")])
+
+
+def _save(nb, path_out: Path) -> None:
+    path_out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path_out.with_name(f".{path_out.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp")
+    try:
+        nbformat.write(nb, str(tmp))
+        os.replace(tmp, path_out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- test results
+
+
+def notebook_tests(run: NotebookRun, visibility: str, *,
+                   group: str = "notebooks") -> list[TestResult]:
+    """One test "notebook <file>: runs to the end", plus one test per failing cell (named
+    "cell N raised ValueError", "cell N timed out", "cell N: the kernel died"; N counts every
+    cell of the notebook from 1). grader/scoring.py gives the points: the untouched
+    BatchNormalization stub already has 11 of its 24 code cells run cleanly (imports, data,
+    plots), so by default only a notebook that runs to the end without an error earns any.
+    """
+    function = f"notebook {run.notebook}"
+
+    def result(what, passed, outcome, **data):
+        return TestResult(function=function, what=what, group=group, passed=passed,
+                          outcome=outcome, visibility=visibility, data=data)
+
+    if run.read_error:
+        return [result("runs to the end", False, Outcome.NOTEBOOK_FAILED, read_error=run.read_error)]
+    if run.grader_error:
+        return [result("runs to the end", False, Outcome.GRADER_ERROR, grader_error=run.grader_error)]
+    passed = run.ran_to_end and not run.errors
+    tests = [result("runs to the end", passed,
+                    Outcome.PASSED if passed else Outcome.NOTEBOOK_FAILED,
+                    cells_run=run.cells_run, cells_total=run.cells_total,
+                    cells_clean=run.cells_clean, timed_out=run.timed_out,
+                    kernel_died=run.kernel_died, seconds=run.seconds, message=run.message,
+                    raised=[[e.index + 1, e.ename] for e in run.errors if e.kind == "exception"])]
+    for e in run.errors:
+        what = {"timeout": f"cell {e.index + 1} timed out",
+                "kernel died": f"cell {e.index + 1}: the kernel died"}.get(
+            e.kind, f"cell {e.index + 1} raised {e.ename}")
+        tests.append(result(what, False, Outcome.NOTEBOOK_FAILED, cell=e.index + 1,
+                            execution_count=e.execution_count, ename=e.ename, evalue=e.evalue,
+                            source=e.source, traceback=e.traceback))
+    return tests

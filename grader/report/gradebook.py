@@ -1,0 +1,129 @@
+"""Renderings across a batch: gradebook.csv (one row per submission, a column per graded unit)
+and the summary plot (score histogram and pass rate per graded unit).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure   # no pyplot: no global backend, no display needed
+from matplotlib.ticker import MaxNLocator
+
+from grader.report.render import atomic_write_bytes, atomic_write_text, points
+from grader.report.text import clean_text
+from grader.results import SubmissionResult
+
+LEADING = ["submission", "score", "max_score", "percent"]
+TRAILING = ["status", "seed"]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")   # spreadsheet formula injection
+
+
+def unit_columns(results: list[SubmissionResult], units: list[str] | None = None) -> list[str]:
+    """Graded units in a fixed order: `units` first, then any others in first-seen order."""
+    columns = list(dict.fromkeys(units or []))
+    for result in results:
+        columns += [u for u in result.by_function() if u not in columns]
+    return columns
+
+
+def _text_cell(text: str) -> str:
+    text = " ".join(clean_text(text, 300).split())
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def gradebook_row(result: SubmissionResult, units: list[str]) -> dict[str, str]:
+    """One submission's row: totals, the score of each unit ('' when not graded), status, seed."""
+    scores = result.by_function()
+    row = {
+        "submission": _text_cell(result.name),
+        "score": points(result.score),
+        "max_score": points(result.max_score),
+        "percent": f"{result.percent:.2f}",
+    }
+    row.update({u: points(scores[u][0]) if u in scores else "" for u in units})
+    row["status"] = _text_cell(f"error: {result.error}") if result.error else "graded"
+    row["seed"] = str(result.seed)
+    return row
+
+
+def write_gradebook(results: list[SubmissionResult], folder, units: list[str] | None = None) -> Path:
+    """Write folder/gradebook.csv atomically: submission, score, max_score, percent, one column
+    per graded unit, status ('graded' or 'error: ...'), seed. Returns the path."""
+    columns = unit_columns(results, units)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=LEADING + columns + TRAILING)
+    writer.writeheader()
+    writer.writerows(gradebook_row(r, columns) for r in results)
+    path = Path(folder) / "gradebook.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, buffer.getvalue())
+    return path
+
+
+def pass_rates(results: list[SubmissionResult]) -> dict[str, tuple[int, int]]:
+    """{graded unit: (tests passed, tests run)} over the whole batch, in first-seen order.
+    Only tests worth points count: the zero-point notes (a notebook's failing cells) are not."""
+    rates: dict[str, list[int]] = {}
+    for result in results:
+        for t in result.tests:
+            if t.max_score <= 0:
+                continue
+            entry = rates.setdefault(t.function, [0, 0])
+            entry[0] += int(t.passed)
+            entry[1] += 1
+    return {unit: (passed, run) for unit, (passed, run) in rates.items()}
+
+
+def _short_label(unit: str, width: int = 36) -> str:
+    """A y-axis label: notebook units lose their '.ipynb', long names end in an ellipsis."""
+    text = " ".join(clean_text(unit, 200).split()).removesuffix(".ipynb")
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _plot_scores(ax, results: list[SubmissionResult]) -> None:
+    percents = [r.percent for r in results]
+    ax.hist(percents, bins=np.linspace(0, 100, 11), color="#4c72b0", edgecolor="white")
+    errors = sum(1 for r in results if r.error)
+    note = f", {errors} not graded" if errors else ""
+    ax.set_title(f"Total scores ({len(results)} submissions{note})")
+    ax.set_xlabel("score (% of max)")
+    ax.set_ylabel("submissions")
+    ax.set_xlim(0, 100)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _plot_pass_rates(ax, results: list[SubmissionResult]) -> None:
+    rates = pass_rates(results)
+    ax.set_title("Tests passed per graded unit")
+    if not rates:
+        ax.text(0.5, 0.5, "no graded tests", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return
+    units = list(rates)
+    percent = [100.0 * passed / run for passed, run in rates.values()]
+    bars = ax.barh(range(len(units)), percent, color="#55a868")
+    ax.set_yticks(range(len(units)), [_short_label(u) for u in units], fontsize=8)
+    ax.invert_yaxis()   # first unit on top, as in the gradebook
+    ax.set_xlim(0, 115)
+    ax.set_xlabel("tests passed (%)")
+    for bar, (passed, run) in zip(bars, rates.values()):
+        ax.text(bar.get_width() + 1, bar.get_y() + bar.get_height() / 2, f"{passed}/{run}",
+                va="center", fontsize=7)
+
+
+def plot_summary(results: list[SubmissionResult], path) -> Path:
+    """Write a PNG (atomically) with two panels: histogram of total scores in percent, and the
+    pass rate per graded unit as horizontal bars. Returns the path."""
+    n_units = len(pass_rates(results))
+    fig = Figure(figsize=(12, max(4.0, 1.5 + 0.3 * n_units)), layout="constrained")
+    ax_scores, ax_units = fig.subplots(1, 2, width_ratios=[1, 1.3])
+    _plot_scores(ax_scores, results)
+    _plot_pass_rates(ax_units, results)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, buffer.getvalue())
+    return path

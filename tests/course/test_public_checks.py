@@ -1,0 +1,131 @@
+"""assignment/public_checks.py: statuses for stubs, partial work, mistakes and crashes.
+
+Student code is laid over a scratch copy of the package and checked in a subprocess, as a student
+runs it (`python -m assignment.public_checks`); the all-PASS run on the solutions is in
+test_release.py, from inside the handout.
+"""
+import ast
+import io
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from assignment import public_checks
+from tests.support import make_workspace
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def package_with(tmp_path, solutions=True, append=None, replace=None):
+    """A copy of assignment/ (with the solutions laid over), code appended to or files replaced."""
+    folder = make_workspace(tmp_path, solutions=solutions)
+    for name, code in (append or {}).items():
+        with open(folder / "assignment" / name, "a") as f:
+            f.write("\n\n" + textwrap.dedent(code))
+    for name, code in (replace or {}).items():
+        (folder / "assignment" / name).write_text(textwrap.dedent(code))
+    return folder
+
+
+def check(folder, *names):
+    result = subprocess.run([sys.executable, "-m", "assignment.public_checks", *names], cwd=folder,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    found = {}
+    for line in result.stdout.splitlines():
+        match = re.match(r"^(\w+)\s+(PASS|FAIL|NOT IMPLEMENTED|ERROR)\b", line)
+        if match:
+            found[match.group(1)] = match.group(2)
+    return found, result.stdout
+
+
+def test_select_names_functions_and_files():
+    assert public_checks.select(["optim"]) == ["sgd_momentum", "rmsprop", "adam"]
+    assert public_checks.select(["adam", "optim"]) == ["adam", "sgd_momentum", "rmsprop"]
+    assert len(public_checks.select()) == 20
+    with pytest.raises(ValueError, match="batchnorm_forward"):
+        public_checks.select(["batchnorm"])
+
+
+def test_run_on_the_stubs_says_not_implemented():
+    out = io.StringIO()
+    summary = public_checks.run(["layers", "FullyConnectedNet"], out=out)
+    assert set(summary.statuses.values()) == {"NOT IMPLEMENTED"} and not summary.all_passed
+    assert repr(summary) == "public checks: 17 NOT IMPLEMENTED"
+    assert "batchnorm_backward           NOT IMPLEMENTED: needs batchnorm_forward first" in out.getvalue()
+    assert out.getvalue().rstrip().endswith("does not guarantee full marks.")
+
+
+def test_unknown_name_on_the_command_line(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "assignment.public_checks", "batchnorm"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "no public check called 'batchnorm'" in result.stderr
+
+
+def test_partial_work_is_not_implemented_and_the_net_skips_what_it_needs(tmp_path):
+    folder = package_with(tmp_path, append={"layers.py": """
+        def batchnorm_forward(x, gamma, beta, bn_param):
+            return None, None
+    """})
+    found, stdout = check(folder, "batchnorm_forward", "batchnorm_backward", "FullyConnectedNet", "affine_forward")
+    assert found == {"batchnorm_forward": "NOT IMPLEMENTED", "batchnorm_backward": "NOT IMPLEMENTED",
+                     "FullyConnectedNet": "PASS", "affine_forward": "PASS"}
+    assert "SKIPPED  batchnorm: loss and scores: needs batchnorm_forward" in stdout
+    assert "SKIPPED  batchnorm, reg=0.0: gradients: needs batchnorm_forward" in stdout
+
+
+def test_classic_mistakes_fail_and_crashes_are_errors(tmp_path):
+    folder = package_with(tmp_path, append={
+        "layers.py": """
+            _softmax_loss, _dropout_forward = softmax_loss, dropout_forward
+
+            def softmax_loss(x, y):          # forgets to average the gradient over the batch
+                loss, dx = _softmax_loss(x, y)
+                return loss, dx * x.shape[0]
+
+            def dropout_forward(x, dropout_param):   # not inverted: no 1/p scaling
+                out, cache = _dropout_forward(x, dropout_param)
+                if dropout_param["mode"] == "train":
+                    out = out * dropout_param["p"]
+                return out, cache
+        """,
+        "optim.py": """
+            def rmsprop(w, dw, config=None):
+                raise KeyError("cache")
+        """})
+    found, stdout = check(folder, "softmax_loss", "dropout_forward", "rmsprop", "adam")
+    assert found == {"softmax_loss": "FAIL", "dropout_forward": "FAIL", "rmsprop": "ERROR", "adam": "PASS"}
+    assert "dx vs numerical gradient" in stdout and "<-- too large" in stdout
+    assert "rmsprop                      ERROR: KeyError: 'cache' (at optim.py:" in stdout
+
+
+def test_a_file_that_does_not_import_costs_only_its_checks(tmp_path):
+    folder = package_with(tmp_path, replace={"optim.py": "def adam(:\n"})
+    found, stdout = check(folder, "adam", "relu_forward")
+    assert found == {"adam": "ERROR", "relu_forward": "PASS"}
+    assert "optim.py does not import: SyntaxError" in stdout
+
+
+def test_strict_exit_status(tmp_path):
+    folder = package_with(tmp_path)
+    ok = subprocess.run([sys.executable, "-m", "assignment.public_checks", "--strict", "optim"], cwd=folder,
+                        capture_output=True, text=True, timeout=60)
+    stubs = subprocess.run([sys.executable, "-m", "assignment.public_checks", "--strict", "optim"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=60)
+    assert (ok.returncode, stubs.returncode) == (0, 1)
+
+
+def test_needs_nothing_but_numpy_the_standard_library_and_the_package():
+    tree = ast.parse((ROOT / "assignment" / "public_checks.py").read_text())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add("." * node.level + (node.module or "").split(".")[0])
+    assert imported <= {"argparse", "importlib", "math", "sys", "traceback", "dataclasses", "numpy",
+                        ".gradient_check"}

@@ -1,0 +1,238 @@
+"""Crash-safe batches, through the real CLI and `make grade`: one submission's grader failure
+costs that submission only, a rerun regrades exactly what changed, and a batch killed with
+SIGKILL halfway leaves only complete reports and finishes on the next run.
+
+That each report file is written atomically is proven at unit level in tests/test_report.py.
+"""
+import contextlib
+import csv
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.isolation.sandbox import isolation_level
+from tests.support import ROOT, overridden, run_grader, submission, write_rubric
+
+REPORT_FILES = ("results.json", "report.md", "report.html")
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module", autouse=True)
+def sandbox_available():
+    """Without one, a student process outlives a stopped worker (until its CPU limit)."""
+    if isolation_level() == "none":
+        pytest.skip("no sandbox on this machine")
+
+
+def fast_rubric(path: Path, *, submission_timeout: int | None = None, comment: str = "") -> Path:
+    """The shipped rubric without notebooks (and, optionally, a shorter whole-submission limit
+    or an extra comment line, which changes the file and nothing else)."""
+    limits = {"limits": {"submission_timeout": submission_timeout}} if submission_timeout else {}
+    return write_rubric(path, limits, comment=comment)
+
+
+def grade(args: list, tmp: Path, *, timeout: float = 300):
+    """`python -m grader grade ARGS` with its own TMPDIR `tmp` (see processes_of)."""
+    return run_grader(["grade", *args], tmpdir=tmp, timeout=timeout)
+
+
+def short_tmp() -> Path:
+    """A TMPDIR for one grader run; short, since kernel sockets live below it."""
+    return Path(tempfile.mkdtemp(prefix="hb-", dir="/tmp"))
+
+
+def processes_of(*marks: Path) -> list[str]:
+    """Live processes whose command line names one of `marks`: a batch's workers name its
+    report folder; sandboxed students (and whatever they forked) name a job folder, which lies
+    in the batch's TMPDIR. Other grader runs on the machine are not counted."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            state = re.search(r"^State:\s+(\S)", Path(f"/proc/{pid}/status").read_text(), re.M)
+        except OSError:
+            continue
+        if state.group(1) != "Z" and any(str(mark) in cmdline for mark in marks):
+            found.append(f"{pid}: {cmdline[:300]}")
+    return found
+
+
+def stamps(out: Path) -> dict:
+    """{report file: (mtime, inode)}: an atomic rewrite changes both."""
+    return {str(p.relative_to(out)): (p.stat().st_mtime_ns, p.stat().st_ino)
+            for name in REPORT_FILES for p in out.glob(f"*/{name}")}
+
+
+def of(submission_name: str, table: dict) -> dict:
+    return {k: v for k, v in table.items() if k.split("/")[0] == submission_name}
+
+
+def complete_reports(out: Path) -> dict:
+    """{submission: results.json} for every report folder; each must be complete."""
+    results = {}
+    for folder in sorted(p for p in out.iterdir() if p.is_dir()):
+        if not (folder / "results.json").exists():
+            continue
+        results[folder.name] = json.loads((folder / "results.json").read_text())
+        assert {"score", "tests", "extra_data"} <= set(results[folder.name]), folder.name
+        for name in ("report.md", "report.html"):
+            assert (folder / name).stat().st_size > 0, f"{folder.name}/{name}"
+    return results
+
+
+def full_marks(result: dict) -> bool:
+    return (not result["extra_data"].get("error") and len(result["tests"]) >= 60
+            and all(t["status"] == "passed" for t in result["tests"]))
+
+
+# --------------------------------------------------------------------------- grader failures
+
+
+def test_a_grader_failure_on_one_submission_never_stops_the_batch(tmp_path):
+    subs = tmp_path / "subs"
+    good = submission(subs / "good")
+    # Folders nested deeper than Python's recursion limit: hashing the submission, in the
+    # batch process itself, used to raise RecursionError and stop the whole batch.
+    deep = submission(subs / "deep")
+    fd = os.open(deep, os.O_RDONLY)
+    for _ in range(1100):
+        os.mkdir("d", dir_fd=fd)
+        fd, parent = os.open("d", os.O_RDONLY, dir_fd=fd), fd
+        os.close(parent)
+    os.close(fd)
+    fifo = subs / "fifo.zip"                  # neither a folder nor a zip file: nothing to take
+    os.mkfifo(fifo)
+    # Every network test calls affine_forward: far beyond the whole-submission limit, so the
+    # grader worker itself is stopped.
+    hangs = submission(subs / "hangs", {"layers.py": overridden(
+        "layers.py", "def affine_forward(x, w, b):\n    while True:\n        pass\n")})
+    out, tmp = tmp_path / "reports", short_tmp()
+    rubric = fast_rubric(tmp_path / "rubric.toml", submission_timeout=10)
+    try:
+        done = grade([good, deep, fifo, hangs, "--out", out, "--jobs", 2, "--seed", 3,
+                      "--rubric", rubric], tmp)
+    finally:   # shutil.rmtree (pytest's clean-up too) recurses: it cannot remove this
+        subprocess.run(["rm", "-rf", str(deep)])
+
+    results = complete_reports(out)
+    assert set(results) == {"good", "deep", "fifo", "hangs"}
+    assert full_marks(results["good"]) and full_marks(results["deep"])
+    for name, reason in (("fifo", "fifo.zip is neither a folder nor a .zip file"),
+                         ("hangs", "grading took longer than 10 s and was stopped")):
+        assert results[name]["score"] == 0
+        assert reason in (results[name]["extra_data"]["error"] or "")
+        assert reason in results[name]["output"]
+        assert f"{name}: error: {reason}" in done.stdout
+    with open(out / "gradebook.csv", newline="") as f:
+        rows = {row["submission"]: row for row in csv.DictReader(f)}
+    assert set(rows) == {"good", "deep", "fifo", "hangs"}
+    assert rows["hangs"]["status"].startswith("error: grading took longer")
+    assert processes_of(out, tmp) == []
+    subprocess.run(["rm", "-rf", str(tmp)])
+
+
+# --------------------------------------------------------------------------- reruns
+
+
+def test_a_rerun_regrades_exactly_what_changed(tmp_path):
+    subs, out, tmp = tmp_path / "subs", tmp_path / "reports", short_tmp()
+    for name in ("alice", "bob"):
+        submission(subs / name)
+    rubric = fast_rubric(tmp_path / "rubric.toml")
+
+    def run(*flags, rubric=rubric):
+        return grade(["--each", subs, "--out", out, "--jobs", 2, "--seed", 5, "--rubric", rubric,
+                      *flags], tmp)
+
+    run()
+    first = stamps(out)
+    assert len(first) == 6
+
+    done = run()                                     # nothing changed: nothing regraded
+    assert "2 report(s) are current and were kept" in done.stdout
+    assert stamps(out) == first
+
+    with open(subs / "bob" / "layers.py", "a") as f:  # one file of one submission changes
+        f.write("\n# a last-minute comment\n")
+    done = run()
+    assert "1 report(s) are current and were kept" in done.stdout
+    now = stamps(out)
+    assert of("alice", now) == of("alice", first)
+    assert all(now[k] != first[k] for k in of("bob", first))
+
+    before = stamps(out)                             # --force regrades everything
+    done = run("--force")
+    assert "current" not in done.stdout
+    assert all(v != before[k] for k, v in stamps(out).items())
+
+    before = stamps(out)                             # so does another rubric
+    other = fast_rubric(tmp_path / "rubric.toml", comment="tolerances unchanged, file not")
+    done = run(rubric=other)
+    assert "current" not in done.stdout
+    assert all(v != before[k] for k, v in stamps(out).items())
+    assert all(full_marks(r) for r in complete_reports(out).values())
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- kill -9
+
+
+def test_make_grade_killed_halfway_leaves_complete_reports_and_finishes_on_rerun(tmp_path):
+    subs, out, tmp = tmp_path / "subs", tmp_path / "reports", short_tmp()
+    names = [f"student{i:02d}" for i in range(10)]
+    for name in names:
+        submission(subs / name)
+    rubric = fast_rubric(tmp_path / "rubric.toml")
+    # -o: never rebuild the venv here (make test already depends on it); the grade recipe
+    # itself is the one instructors run.
+    command = ["make", "-s", "-o", ".venv/.installed", "grade", f"SUBMISSIONS={subs}",
+               f"REPORTS={out}", "JOBS=2", "SEED=11", f"GRADE_FLAGS=--rubric {rubric}"]
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    make = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(out.glob("*/results.json"))) < 4:
+            assert make.poll() is None, "make grade finished before it could be killed"
+            assert time.monotonic() < deadline, "no 4 reports within 120 s"
+            time.sleep(0.05)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(make.pid, signal.SIGKILL)
+        make.wait()
+
+    deadline = time.monotonic() + 15                 # the workers' sandboxes die with them
+    while processes_of(out, tmp) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_of(out, tmp) == []
+    finished = complete_reports(out)                 # what exists is complete
+    assert 4 <= len(finished) < len(names)
+    assert all(full_marks(r) for r in finished.values())
+    assert not (out / "gradebook.csv").exists()
+    kept = {k: v for k, v in stamps(out).items() if k.split("/")[0] in finished}
+    # The killed workers' job folders stay in TMPDIR (nothing runs in a SIGKILLed process);
+    # the rerun must not trip over them, nor add any of its own.
+    abandoned = sorted(os.listdir(tmp))
+
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    assert f"{len(finished)} report(s) are current and were kept" in done.stdout
+    results = complete_reports(out)
+    assert set(results) == set(names) and all(full_marks(r) for r in results.values())
+    now = stamps(out)
+    assert {k: now[k] for k in kept} == kept         # the finished ones were not regraded
+    with open(out / "gradebook.csv", newline="") as f:
+        assert sorted(row["submission"] for row in csv.DictReader(f)) == names
+    stray = [str(p.relative_to(out)) for p in out.rglob("*") if p.name.endswith(".tmp")]
+    assert stray == [], "temporary files left in the reports"
+    assert processes_of(out, tmp) == []
+    assert sorted(os.listdir(tmp)) == abandoned
+    shutil.rmtree(tmp, ignore_errors=True)

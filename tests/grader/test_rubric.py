@@ -1,0 +1,47 @@
+"""The rubric is loaded and checked in one place; a mistake names its key and line."""
+import pytest
+
+from grader.rubric import Group, RubricError, load_rubric
+from tests.support import SHIPPED_RUBRIC
+
+
+def broken(tmp_path, old: str, new: str):
+    text = SHIPPED_RUBRIC.read_text()
+    assert old in text, old
+    path = tmp_path / "rubric.toml"
+    path.write_text(text.replace(old, new, 1))
+    line = text[: text.index(old)].count("\n") + 1
+    return path, line
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("[groups.adam]\npoints = 3", "[groups.adam]\npoints = -3", "groups.adam.points must be a number >= 0"),
+    ("[groups.adam]\npoints = 3", "[groups.adam]\npointz = 3", "groups.adam.pointz is not a rubric key"),
+    ('visibility = "visible"\nconsistent', 'visibility = "public"\nconsistent',
+     "defaults.visibility must be one of"),
+    ("cell_timeout = 120", 'cell_timeout = 120\nonly = "Dropout.ipynb"', "notebooks.only must be a list"),
+    ("cpu_seconds = 120", "cpu_seconds = 0", "limits.hidden_tests.cpu_seconds must be a whole number > 0"),
+])
+def test_a_bad_value_names_its_key_and_line(tmp_path, old, new, message):
+    path, line = broken(tmp_path, old, new)
+    with pytest.raises(RubricError, match=message) as error:
+        load_rubric(path)
+    offset = new.split("\n").index(next(l for l in new.split("\n") if l not in old.split("\n")))
+    assert f"{path}:{line + offset}:" in str(error.value)
+
+
+def test_unparsable_toml_says_where(tmp_path):
+    path = tmp_path / "rubric.toml"
+    path.write_text("[groups.adam\npoints = 3\n")
+    with pytest.raises(RubricError, match=r"line 1"):
+        load_rubric(path)
+
+
+def test_defaults_live_in_the_rubric_module_only(tmp_path):
+    path = tmp_path / "rubric.toml"
+    path.write_text("[groups.adam]\npoints = 3\n")
+    rubric = load_rubric(path)
+    assert rubric.groups["adam"] == Group(points=3)
+    assert rubric.submission_timeout == 1800 and rubric.notebooks.run
+    with pytest.raises(AttributeError):
+        rubric.groups["adam"].points = 4                        # frozen
