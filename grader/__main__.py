@@ -88,7 +88,8 @@ def main(argv=None) -> int:
     results = grade_batch(sources, args.out, jobs=args.jobs, seed=seed, rubric=rubric,
                           force=args.force)
     if args.junit:
-        from grader.report.render import atomic_write_text, to_junit
+        from grader.report.files import atomic_write_text
+        from grader.report.junit import to_junit
         atomic_write_text(args.junit, to_junit(results))
     for result in results:
         status = f"error: {result.error}" if result.error else f"{result.score:g} / {result.max_score:g}"

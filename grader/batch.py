@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from grader.report.gradebook import plot_summary, write_gradebook
 from grader.intake.submission import regular_files, submission_name
-from grader.report.render import write_reports
+from grader.report import write_reports
 from grader.results import SubmissionResult
 from grader.rubric import DEFAULT_RUBRIC, Rubric
 

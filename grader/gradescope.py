@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from grader.batch import grade_batch
-from grader.report.render import write_reports
+from grader.report import write_reports
 from grader.results import SubmissionResult
 from grader.rubric import Rubric
 

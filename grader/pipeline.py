@@ -23,7 +23,7 @@ from grader.isolation import sandbox
 from grader.hidden_tests.catalogue import run_hidden_tests
 from grader.intake.submission import submission_name, take_submission
 from grader.notebooks.execute import notebook_tests, run_notebook
-from grader.report.render import write_reports
+from grader.report import write_reports
 from grader.results import SubmissionResult
 from grader.rubric import Rubric
 from grader.scoring import assemble

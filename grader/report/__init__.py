@@ -1,0 +1,37 @@
+"""Stage 6, report: every output is a rendering of the results model (grader/results.py), and
+only this package writes prose or applies visibility.
+
+    prose.py           a test's output text, from its findings (hints.py: hint texts by key)
+    details.py         detail lines, the submission summary (scalars and shapes, never arrays)
+    text.py            safe text: control characters, arrays and hidden numbers removed
+    gradescope_json.py results.json        markdown.py  report.md, report.html
+    junit.py           JUnit XML           gradebook.py gradebook.csv, summary plot
+    files.py           atomic writes
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from grader.report.files import atomic_write_text
+from grader.report.gradescope_json import to_gradescope
+from grader.report.markdown import to_html, to_markdown
+from grader.results import SubmissionResult
+
+
+def write_reports(result: SubmissionResult, folder, model: Path | None = None) -> None:
+    """Write report.md, report.html, the model (to `model`, outside the folder, when given) and
+    then results.json into `folder`, each atomically.
+
+    results.json is written last: a report folder whose results.json exists is complete, its
+    model included (the batch relies on this to skip finished submissions after a crash).
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    gradescope = json.dumps(to_gradescope(result), indent=2, allow_nan=False, ensure_ascii=False)
+    atomic_write_text(folder / "report.md", to_markdown(result))
+    atomic_write_text(folder / "report.html", to_html(result))
+    if model is not None:
+        Path(model).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(model, result.to_json())
+    atomic_write_text(folder / "results.json", gradescope + "\n")

@@ -11,7 +11,8 @@ import numpy as np
 from matplotlib.figure import Figure   # no pyplot: no global backend, no display needed
 from matplotlib.ticker import MaxNLocator
 
-from grader.report.render import atomic_write_bytes, atomic_write_text, points
+from grader.report.details import points
+from grader.report.files import atomic_write_bytes, atomic_write_text
 from grader.report.text import clean_text
 from grader.results import SubmissionResult
 

@@ -6,7 +6,10 @@ from html.parser import HTMLParser
 
 import pytest
 
-from grader.report import render as report, text as report_text
+from grader.report import files, text as report_text, write_reports
+from grader.report.gradescope_json import to_gradescope
+from grader.report.junit import to_junit
+from grader.report.markdown import to_html, to_markdown
 from grader.results import Finding, Mismatch, Outcome, SubmissionResult, TestResult, Verdict
 
 # Values that only exist inside hidden inputs / raw arrays: no rendering may contain them.
@@ -65,15 +68,15 @@ def errored_result() -> SubmissionResult:
 
 
 def every_rendering(result: SubmissionResult) -> dict[str, str]:
-    return {"json": json.dumps(report.to_gradescope(result)), "md": report.to_markdown(result),
-            "html": report.to_html(result), "junit": report.to_junit([result])}
+    return {"json": json.dumps(to_gradescope(result)), "md": to_markdown(result),
+            "html": to_html(result), "junit": to_junit([result])}
 
 
 # ---- results.json -------------------------------------------------------------------------
 
 def test_gradescope_top_level_follows_spec():
     result = make_result()
-    data = report.to_gradescope(result)
+    data = to_gradescope(result)
     assert set(data) <= GRADESCOPE_TOP
     assert isinstance(data["score"], float) and isinstance(data["execution_time"], float)
     assert isinstance(data["output"], str) and isinstance(data["tests"], list)
@@ -90,7 +93,7 @@ def test_gradescope_top_level_follows_spec():
 
 
 def test_gradescope_summary_has_messages_and_warnings():
-    output = report.to_gradescope(make_result())["output"]
+    output = to_gradescope(make_result())["output"]
     assert "Score: 4.5 / 8 (56.2%)" in output
     assert "optim.py was not found" in output and "Refused zip member" in output
     assert "kernel restarted once" in output
@@ -99,7 +102,7 @@ def test_gradescope_summary_has_messages_and_warnings():
 
 def test_gradescope_tests_names_status_visibility():
     result = make_result()
-    entries = report.to_gradescope(result)["tests"]
+    entries = to_gradescope(result)["tests"]
     assert len(entries) == len(result.tests)
     for t, entry in zip(result.tests, entries):
         assert set(entry) <= GRADESCOPE_TEST
@@ -112,7 +115,7 @@ def test_gradescope_tests_names_status_visibility():
 
 
 def test_visible_failure_shows_details_hidden_test_keeps_output_only():
-    entries = report.to_gradescope(make_result())["tests"]
+    entries = to_gradescope(make_result())["tests"]
     visible = entries[1]["output"]
     assert "Relative error: 0.12 (tolerance 1e-07)" in visible
     assert "Shapes: out (3, 2)" in visible
@@ -159,12 +162,12 @@ def test_clean_text_is_fast_and_capped_on_hostile_output():
 
 
 def test_hide_can_be_lifted_for_instructors():
-    entries = report.to_gradescope(make_result(), hide=())["tests"]
+    entries = to_gradescope(make_result(), hide=())["tests"]
     assert "Shapes: w (7, 3)" in entries[3]["output"] and "0.654321" in entries[3]["output"]
 
 
 def test_errored_submission_gets_score_zero_and_reason():
-    data = report.to_gradescope(errored_result())
+    data = to_gradescope(errored_result())
     assert data["score"] == 0.0 and data["tests"] == []
     assert "could not be graded: zip file is corrupt" in data["output"]
     assert data["extra_data"]["error"] == "zip file is corrupt"
@@ -173,13 +176,13 @@ def test_errored_submission_gets_score_zero_and_reason():
 def test_non_finite_numbers_stay_valid_json():
     result = make_result()
     result.tests[0].findings[0].rel_error = float("nan")
-    json.dumps(report.to_gradescope(result), allow_nan=False)
+    json.dumps(to_gradescope(result), allow_nan=False)
 
 
 # ---- report.md / report.html --------------------------------------------------------------
 
 def test_markdown_header_table_and_tests():
-    md = report.to_markdown(make_result())
+    md = to_markdown(make_result())
     assert md.startswith("# Grading report: alice")
     assert "**Total: 4.5 / 8 (56.2%)**" in md and "Seed:** 1234" in md
     assert "| function | score | tests passed |" in md
@@ -195,9 +198,9 @@ def test_markdown_header_table_and_tests():
 
 
 def test_markdown_warns_loudly_without_isolation():
-    md = report.to_markdown(make_result(isolation="none"))
+    md = to_markdown(make_result(isolation="none"))
     assert "> **⚠️ WARNING: NO ISOLATION" in md
-    errored = report.to_markdown(errored_result())
+    errored = to_markdown(errored_result())
     assert "NO ISOLATION" in errored and "Could not be graded" in errored
     assert "zip file is corrupt" in errored
 
@@ -220,7 +223,7 @@ class TagChecker(HTMLParser):
 
 
 def test_html_is_a_well_formed_page():
-    page = report.to_html(make_result(isolation="none"))
+    page = to_html(make_result(isolation="none"))
     checker = TagChecker()
     checker.feed(page)
     checker.close()
@@ -236,7 +239,7 @@ def test_student_text_cannot_inject_html_or_links():
                       max_score=1.0, notes=["```\n<img src=x onerror=alert(1)>\n````"])
     result = make_result(tests=[evil], messages=["[click](javascript:alert(1))"],
                          notebooks=["javascript:alert(1)"])
-    page = report.to_html(result)
+    page = to_html(result)
     checker = TagChecker()
     checker.feed(page)
     tags = {tag for tag, _ in checker.tags}
@@ -249,7 +252,7 @@ def test_student_text_cannot_inject_html_or_links():
 
 def test_junit_counts_and_cases():
     results = [make_result(), errored_result()]
-    root = ET.fromstring(report.to_junit(results))
+    root = ET.fromstring(to_junit(results))
     assert root.tag == "testsuites"
     assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("6", "4", "0")
     alice, bob = root.findall("testsuite")
@@ -268,7 +271,7 @@ def test_junit_counts_and_cases():
 def test_junit_survives_control_characters():
     bad = TestResult("relu_forward", "crash", "relu", False, max_score=1.0,
                      notes=["\x00\x1b[31mboom\x07\udcff"])
-    root = ET.fromstring(report.to_junit([make_result(tests=[bad])]))
+    root = ET.fromstring(to_junit([make_result(tests=[bad])]))
     assert root.find("testsuite/testcase/failure").text.startswith("boom")
 
 
@@ -276,10 +279,10 @@ def test_junit_survives_control_characters():
 
 def test_write_reports_writes_three_files_atomically(tmp_path):
     folder = tmp_path / "reports" / "alice"
-    report.write_reports(make_result(), folder)
+    write_reports(make_result(), folder)
     assert sorted(os.listdir(folder)) == ["report.html", "report.md", "results.json"]
     assert json.loads((folder / "results.json").read_text())["score"] == pytest.approx(4.5)
-    report.write_reports(errored_result(), folder)   # a rerun replaces the content
+    write_reports(errored_result(), folder)   # a rerun replaces the content
     assert sorted(os.listdir(folder)) == ["report.html", "report.md", "results.json"]
     assert json.loads((folder / "results.json").read_text())["score"] == 0.0
     assert "Grading report: bob" in (folder / "report.md").read_text()
@@ -287,14 +290,14 @@ def test_write_reports_writes_three_files_atomically(tmp_path):
 
 def test_atomic_write_text_replaces_and_cleans_up(tmp_path, monkeypatch):
     path = tmp_path / "gradebook.csv"
-    report.atomic_write_text(path, "first\n")
-    report.atomic_write_text(path, "second\r\n")
+    files.atomic_write_text(path, "first\n")
+    files.atomic_write_text(path, "second\r\n")
     assert path.read_bytes() == b"second\r\n" and os.listdir(tmp_path) == ["gradebook.csv"]
 
     def refuse(*args):
         raise OSError("disk full")
 
-    monkeypatch.setattr(report.os, "replace", refuse)
+    monkeypatch.setattr(files.os, "replace", refuse)
     with pytest.raises(OSError):
-        report.atomic_write_text(path, "third\n")
+        files.atomic_write_text(path, "third\n")
     assert path.read_bytes() == b"second\r\n" and os.listdir(tmp_path) == ["gradebook.csv"]

@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 import grader.__main__ as cli
-from grader.report.render import to_gradescope, to_markdown
+from grader.report.gradescope_json import to_gradescope
+from grader.report.markdown import to_markdown
 from grader.results import SubmissionResult, TestResult
 
 ROOT = Path(__file__).resolve().parents[2]

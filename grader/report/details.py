@@ -1,0 +1,117 @@
+"""What every rendering of a test shows besides its output: numbers for reading, the detail
+lines (relative error, shapes, first mismatch: scalars and shapes only, never arrays; for a test
+whose visibility is in `hide` only the relative error), the submission summary and a test's
+whole text. Hidden inputs never leave the grader."""
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Collection
+
+import grader
+from grader.report.text import HIDDEN, clean_text, shown_output
+from grader.results import SubmissionResult, TestResult
+
+VISIBILITIES = {"visible", "hidden", "after_due_date", "after_published"}
+
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def points(x) -> str:
+    """A score for reading: 2.5 -> '2.5', 3.0 -> '3', 2.6667 -> '2.67' (results.json keeps 4 places)."""
+    return f"{round(_finite(x), 2):.10g}"
+
+
+def _finite(x) -> float:
+    value = float(x) if isinstance(x, numbers.Real) else 0.0
+    return value if math.isfinite(value) else 0.0
+
+
+def _json_number(x):
+    value = float(x)
+    return value if math.isfinite(value) else str(value)
+
+
+
+def _plain(text: str, limit: int = 40) -> str:
+    return " ".join(clean_text(text, limit).split())
+
+
+def _scalar(x) -> str | None:
+    if x is None or isinstance(x, bool):
+        return str(x)
+    if isinstance(x, numbers.Real):
+        return f"{float(x):.6g}"
+    if isinstance(x, str) and len(x) <= 40:
+        return _plain(x)
+    return None
+
+
+def _shape(x) -> str | None:
+    if isinstance(x, int) and not isinstance(x, bool):
+        return str(x)
+    if isinstance(x, (list, tuple)) and len(x) <= 8 and all(
+        isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in x
+    ):
+        return "(" + ", ".join(str(int(n)) for n in x) + ("," if len(x) == 1 else "") + ")"
+    return None
+
+
+def _real(x) -> str | None:
+    return f"{float(x):.3g}" if isinstance(x, numbers.Real) and not isinstance(x, bool) else None
+
+
+def _named(value, fmt) -> str | None:
+    """fmt(value), or 'name fmt(v), ...' for a dict of named values (None shown as None)."""
+    if isinstance(value, dict):
+        pairs = [(_plain(str(k)), "None" if v is None else fmt(v)) for k, v in list(value.items())[:12]]
+        return ", ".join(f"{k} {v}" for k, v in pairs if v is not None) or None
+    return None if value is None else fmt(value)
+
+
+def detail_lines(t: TestResult, hide: Collection[str] = HIDDEN) -> list[tuple[str, str]]:
+    """(label, text) pairs about test `t` that a reader may see: never arrays."""
+    withheld = t.visibility in hide
+    lines = []
+    if t.rel_error is not None:
+        error = _real(t.rel_error)
+        lines.append(("Relative error", f"{error} (tolerance {_real(t.tolerance)})"
+                      if t.tolerance is not None else error))
+    if not withheld:
+        if shapes := _named(t.shapes, _shape):
+            lines.append(("Shapes", shapes))
+        if (m := t.first_mismatch) is not None:
+            lines.append(("First mismatch", f"at index {_shape(m.index)}: yours {_scalar(m.yours)}, "
+                                            f"expected {_scalar(m.expected)}"))
+    elif t.findings or t.data:
+        lines.append(("Details", "withheld (hidden test)"))
+    return lines
+
+
+def grader_version() -> str:
+    return getattr(grader, "__version__", None) or "unversioned"
+
+
+def summary_text(result: SubmissionResult, hide: Collection[str] = HIDDEN) -> str:
+    """The short submission-level text a student reads above the tests."""
+    lines = [f"Score: {points(result.score)} / {points(result.max_score)} ({result.percent:.1f}%)"]
+    if result.error:
+        lines.append(f"This submission could not be graded: {clean_text(result.error, 1000)}")
+    shown = [t for t in result.tests if t.visibility not in hide]
+    if shown:
+        lines.append(f"{sum(t.passed for t in shown)} of {len(shown)} tests shown passed.")
+    if len(shown) < len(result.tests):
+        lines.append(f"Tests not shown here: {len(result.tests) - len(shown)}.")
+    for title, items in (("Notes", result.messages), ("Warnings", result.warnings)):
+        if items:
+            lines += ["", f"{title}:"] + [f"- {clean_text(m, 500)}" for m in items]
+    return "\n".join(lines)
+
+
+def output_text(t: TestResult, hide: Collection[str] = HIDDEN) -> str:
+    """A test's output followed by its detail lines, as plain text."""
+    details = "\n".join(f"{label}: {text}" for label, text in detail_lines(t, hide))
+    return "\n\n".join(part for part in (shown_output(t, hide), details) if part)
