@@ -1,15 +1,16 @@
-"""The grading pipeline for one submission. The stages, in order:
+"""The grading pipeline for one submission. The stages, in order, one folder or module each:
 
-    1. intake      grader/intake.py        find the student's files (folder or zip)
-    2. workspace   grader/workspace.py     pristine handout + student's files (+ tamper.py)
-    3. notebooks   grader/notebooks.py     execute the notebooks headless, in the sandbox  } at
-                   (kernel.py, notebook_outputs.py)                                        } the
-    4. hidden      grader/hidden_tests/    compare with the reference in a child process   } same
-                   (student_process.py, child/)                                            } time
-    5. score       grader/scoring.py       one SubmissionResult from the stages' findings
-    6. report      grader/report.py        results.json, report.md, report.html (report_text.py)
+    1. intake      grader/intake/         find the student's files (folder or zip) and lay them
+                                          over a pristine copy of the handout (the workspace)
+    2. notebooks   grader/notebooks/      execute the notebooks headless in sandboxed     } at the
+                                          kernels (provided cells restored: tamper.py)    } same
+    3. hidden      grader/hidden_tests/   the student's functions in a child process,     } time
+                                          compared with the reference in this one
+    4. score       grader/scoring.py      points from the rubric (grader/rubric.py) for the findings
+    5. report      grader/report/         every output rendered from the model (grader/results.py)
 
-Student code runs only in the child processes of stages 3 and 4 (see grader/sandbox.py).
+Student code runs only in the processes that stages 2 and 3 start through grader/isolation/.
+A batch (grader/batch.py) runs this pipeline in one worker process per submission.
 """
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader.hidden_tests.child.protocol import Unsupported
+from grader.report.prose import fmt, shape_text  # noqa: F401 (the tests' headers use them)
 from grader.results import Finding, Mismatch, Outcome, TestResult, Verdict
 
 
@@ -32,19 +33,6 @@ def norm_error(x, y) -> float:
     """||x - y|| / max(1e-8, ||x|| + ||y||): robust where single entries are near zero."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     return float(np.linalg.norm(x - y) / max(1e-8, np.linalg.norm(x) + np.linalg.norm(y)))
-
-
-def fmt(value) -> str:
-    """A short rendering of a number for the student."""
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return repr(value)
-    return "%.6g" % value
-
-
-def shape_text(shape) -> str:
-    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def as_array(value):

@@ -3,7 +3,7 @@
     with StudentProcess(workspace, scratch, limits) as student:
         reply = student.request({"op": "call", "module": "layers", ...}, timeout=10)
 
-The child (grader/child/runner.py, copied into a fresh folder of `scratch` before every
+The child (grader/hidden_tests/child/runner.py, copied into a fresh folder of `scratch` before every
 start) is started through sandbox.start() with two dedicated pipes; its stdout/stderr go
 to anonymous files of which only the tail is ever read. A request that outlives its
 timeout, a child that dies (sys.exit at import, os._exit, a signal from a resource limit)

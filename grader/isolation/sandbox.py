@@ -1,6 +1,6 @@
 """How a student process is started: resource limits, a fresh session, a clean environment,
 its own uid and (where available) a bubblewrap sandbox. Every student process (hidden-test
-child; notebook kernel: see grader/kernel.py) is started through `command()` / `start()`
+child; notebook kernel: see grader/notebooks/kernel.py) is started through `command()` / `start()`
 and ended with `stop()`.
 
 Isolation levels, strongest first (the one in use is recorded in results.json):

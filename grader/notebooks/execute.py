@@ -4,8 +4,8 @@ into test results.
 `run_notebook()` is a thin wrapper around nbclient. The kernel is an ordinary ipykernel started
 through `grader.isolation.sandbox` (limits, clean environment, own process group, and whatever isolation
 sandbox.py provides) and reached over IPC sockets in the scratch folder, never TCP, so it works in a
-network namespace: see grader/kernel.py. What a cell outputs is kept within fixed caps: see
-grader/notebook_outputs.py. Whatever happens in the notebook (an exception, an endless loop,
+network namespace: see grader/notebooks/kernel.py. What a cell outputs is kept within fixed caps: see
+grader/notebooks/outputs.py. Whatever happens in the notebook (an exception, an endless loop,
 `os._exit`, a 50 MB print), the run ends with the kernel's process tree killed, the executed
 notebook written to `path_out`, and a `NotebookRun` describing it; `notebook_tests()` renders that
 as `TestResult`s.

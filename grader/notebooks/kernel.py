@@ -1,4 +1,4 @@
-"""The sandboxed Jupyter kernel that grader/notebooks.py runs a notebook in.
+"""The sandboxed Jupyter kernel that grader/notebooks/execute.py runs a notebook in.
 
 `SandboxedKernelManager` is jupyter_client's AsyncKernelManager with the kernel process started
 through `grader.isolation.sandbox` (limits, clean environment, own process group, and whatever isolation

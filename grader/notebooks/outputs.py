@@ -1,4 +1,4 @@
-"""Bounded notebook outputs: what grader/notebooks.py keeps of what a cell prints or displays.
+"""Bounded notebook outputs: what grader/notebooks/execute.py keeps of what a cell prints or displays.
 
 `BoundedNotebookClient` is nbclient's NotebookClient storing output as it arrives within fixed
 caps, so a huge print costs neither the grader's memory nor the report's size: per stream and

@@ -9,18 +9,14 @@ import pytest
 
 from grader.report.prose import output_of
 
-from grader.hidden_tests.catalogue import CATALOGUE, run_hidden_tests
+from grader.hidden_tests.catalogue import CATALOGUE, GRADED_FUNCTIONS, run_hidden_tests
 from grader.rubric import DEFAULT_RUBRIC, load_rubric
 from grader.isolation.sandbox import Limits
 from grader.scoring import assemble, score_hidden_tests
 from grader.hidden_tests.student_process import StudentProcess
 from tests.support import batchnorm_family, make_workspace, overridden, solution
 
-UNITS = {"affine_forward", "affine_backward", "relu_forward", "relu_backward", "softmax_loss",
-         "batchnorm_forward", "batchnorm_backward", "batchnorm_backward_alt", "layernorm_forward",
-         "layernorm_backward", "dropout_forward", "dropout_backward", "spatial_batchnorm_forward",
-         "spatial_batchnorm_backward", "spatial_groupnorm_forward", "spatial_groupnorm_backward",
-         "FullyConnectedNet", "sgd_momentum", "rmsprop", "adam"}
+UNITS = set(GRADED_FUNCTIONS)
 OPTIMIZERS = {"sgd_momentum", "rmsprop", "adam"}
 SEED = 20240607
 

@@ -1,4 +1,4 @@
-"""grader/notebooks.py: tiny notebooks run in real sandboxed kernels (about 1 s per kernel)."""
+"""grader/notebooks/execute.py: tiny notebooks run in real sandboxed kernels (about 1 s per kernel)."""
 import dataclasses
 import os
 import time

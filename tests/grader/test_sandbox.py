@@ -1,4 +1,4 @@
-"""grader/sandbox.py: what a hostile student process can and cannot do, at each isolation level
+"""grader/isolation/sandbox.py: what a hostile student process can and cannot do, at each isolation level
 this machine offers (a level that cannot run here is skipped, with the reason)."""
 from __future__ import annotations
 
