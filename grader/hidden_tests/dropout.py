@@ -1,15 +1,12 @@
 """Hidden tests of inverted dropout, checked by its properties: the random draws are the
 student's own, so there is no reference output to compare with."""
-from functools import partial
-
 import numpy as np
 
 from grader.hidden_tests.checks import (
     as_array, compare, describe_inputs, failed_check, outcome, passed_check, shape_text)
-from grader.hidden_tests.harness import call, forward_backward, register
+from grader.hidden_tests.harness import call, forward_backward, hidden_test
 
-TESTS = []
-test = partial(register, TESTS)
+test = hidden_test
 
 SIGMAS = 5.0    # binomial tolerance of the keep rate, in standard deviations
 

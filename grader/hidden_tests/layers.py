@@ -1,15 +1,12 @@
 """Hidden tests of the basic layers: affine, ReLU, softmax loss."""
-from functools import partial
-
 import numpy as np
 
 from grader.hidden_tests.checks import compare, describe_inputs, outcome
 from grader.hidden_tests.harness import (
-    call, check_backward, check_forward, diagnose, reference_call, register)
+    call, check_backward, check_forward, diagnose, reference_call, hidden_test)
 from grader.results import Verdict
 
-TESTS = []
-test = partial(register, TESTS)
+test = hidden_test
 
 
 

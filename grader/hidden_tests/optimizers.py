@@ -1,15 +1,12 @@
 """Hidden tests of the update rules sgd_momentum, rmsprop and adam over several steps."""
 import copy
-from functools import partial
-
 import numpy as np
 
 from grader.hidden_tests.checks import (
     check_exact, compare, describe_value, failed_check, outcome, shape_text)
-from grader.hidden_tests.harness import ask, global_rng_kept, register
+from grader.hidden_tests.harness import ask, global_rng_kept, hidden_test
 
-TESTS = []
-test = partial(register, TESTS)
+test = hidden_test
 
 STATE_KEYS = {"sgd_momentum": ("velocity",), "rmsprop": ("cache",), "adam": ("m", "v", "t")}
 
