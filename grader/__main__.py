@@ -9,6 +9,7 @@ parses arguments and dispatches.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import secrets
 import sys
 from pathlib import Path
@@ -42,6 +43,10 @@ def _parser() -> argparse.ArgumentParser:
     scope.add_argument("--root", type=Path, help="default: $AUTOGRADER_ROOT or /autograder")
     scope.add_argument("--seed", type=int)
     scope.add_argument("--rubric", type=Path, default=DEFAULT_RUBRIC)
+    for verb in (grade, one, scope):
+        verb.add_argument("--lang", choices=("en", "zh", "both"),
+                          help="language of the reports: en, zh (中文) or both "
+                               "(default: the rubric's [report] language)")
     return parser
 
 
@@ -60,6 +65,8 @@ def _announce_isolation(secrets_paths) -> str:
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     rubric = load_rubric(args.rubric)
+    if args.lang:
+        rubric = dataclasses.replace(rubric, language=args.lang)
     if args.verb == "grade-one":
         from grader.pipeline import grade_submission
         grade_submission(args.submission, args.out, seed=args.seed, rubric=rubric,
@@ -90,7 +97,7 @@ def main(argv=None) -> int:
     if args.junit:
         from grader.report.files import atomic_write_text
         from grader.report.junit import to_junit
-        atomic_write_text(args.junit, to_junit(results))
+        atomic_write_text(args.junit, to_junit(results, lang=rubric.language))
     for result in results:
         status = f"error: {result.error}" if result.error else f"{result.score:g} / {result.max_score:g}"
         print(f"  {result.name}: {status}")

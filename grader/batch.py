@@ -51,8 +51,8 @@ def _hash_tree(digest, path: Path) -> None:
                 digest.update(chunk)
 
 
-def fingerprint(source: Path, rubric_path: Path = DEFAULT_RUBRIC) -> str:
-    digest = hashlib.sha256()
+def fingerprint(source: Path, rubric_path: Path = DEFAULT_RUBRIC, language: str = "en") -> str:
+    digest = hashlib.sha256(language.encode() + b"\0")   # a report in another language is stale
     _hash_tree(digest, Path(source))
     for part in GRADER_INPUTS:
         if (ROOT / part).exists():
@@ -86,13 +86,13 @@ def _die_with_parent():
 
 
 def _grade_in_worker(source: Path, out: Path, name: str, seed: int, fp: str, rubric_path: Path,
-                     timeout: float) -> SubmissionResult:
+                     timeout: float, language: str = "en") -> SubmissionResult:
     report_dir, model = out / name, model_path(out, name)
     model.parent.mkdir(parents=True, exist_ok=True)
     model.unlink(missing_ok=True)   # a model left by an earlier run must not pass for this one
     command = [sys.executable, "-m", "grader", "grade-one", str(source), "--out", str(report_dir),
                "--seed", str(seed), "--fingerprint", fp, "--rubric", str(rubric_path),
-               "--model", str(model)]
+               "--model", str(model), "--lang", language]
     reason = None
     try:
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
@@ -106,7 +106,7 @@ def _grade_in_worker(source: Path, out: Path, name: str, seed: int, fp: str, rub
         return result
     failed = SubmissionResult(name=name, seed=seed, fingerprint="",
                               error=reason or "the grader worker wrote no results")
-    write_reports(failed, report_dir, model)
+    write_reports(failed, report_dir, model, lang=language)
     return failed
 
 
@@ -122,7 +122,7 @@ def grade_batch(sources: list[Path], out: Path, *, jobs: int, seed: int, rubric:
             name += "_"
         names.add(name)
         try:
-            fp = fingerprint(source, rubric_path)
+            fp = fingerprint(source, rubric_path, rubric.language)
         except Exception:  # unreadable content: never "current", so the worker grades it (and
             fp = "unhashable-" + secrets.token_hex(8)  # reports what it can), the batch goes on
         previous = load_result(out, name)
@@ -134,7 +134,8 @@ def grade_batch(sources: list[Path], out: Path, *, jobs: int, seed: int, rubric:
         print(f"{len(results)} report(s) are current and were kept (use --force to regrade).")
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {pool.submit(_grade_in_worker, source, out, name, seed, fp, rubric_path,
-                               rubric.submission_timeout): name for source, name, fp in todo}
+                               rubric.submission_timeout, rubric.language): name
+                   for source, name, fp in todo}
         for future in tqdm(as_completed(futures), total=len(futures), unit="submission",
                            disable=not progress or not futures, desc="grading"):
             results[futures[future]] = future.result()

@@ -31,7 +31,8 @@ def run_gradescope(root: Path, rubric: Rubric, seed: int | None = None) -> Path:
     seed = secrets.randbelow(2**31) if seed is None else seed
     if not submission.exists():
         write_reports(SubmissionResult(name="submission", seed=seed,
-                                       error=f"no submission found at {submission}"), results_dir)
+                                       error=f"no submission found at {submission}"), results_dir,
+                      lang=rubric.language)
         return results_dir / "results.json"
     reports = Path(tempfile.mkdtemp(prefix="gradescope-reports-"))
     grade_batch([submission], reports, jobs=1, seed=seed, rubric=rubric, force=True,

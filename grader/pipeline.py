@@ -69,7 +69,7 @@ def grade_submission(source: Path, out: Path, *, seed: int, rubric: Rubric,
     finally:
         sandbox.remove_tree(job)   # scratch holds whatever the student left there
     result.execution_time = round(time.monotonic() - started, 2)
-    write_reports(result, out, model)
+    write_reports(result, out, model, lang=rubric.language)
     return result
 
 

@@ -61,6 +61,7 @@ class Rubric:
     submission_timeout: float = 1800.0    # seconds for a whole submission
     hidden_test_limits: Limits = Limits()
     notebook_limits: Limits = Limits(cpu_seconds=900, processes=128)
+    language: str = "en"                  # reports: "en", "zh" or "both" ([report] language)
     path: str = str(DEFAULT_RUBRIC)
 
     @property
@@ -77,7 +78,8 @@ class Rubric:
 
 # ---- loading ------------------------------------------------------------------------------
 
-_TOP = {"defaults", "groups", "notebooks", "limits"}
+_TOP = {"defaults", "groups", "notebooks", "limits", "report"}
+LANGUAGES = ("en", "zh", "both")
 _LIMIT_KEYS = {"cpu_seconds", "memory_bytes", "file_bytes", "processes", "output_bytes"}
 
 
@@ -117,6 +119,11 @@ def load_rubric(path: Path = DEFAULT_RUBRIC) -> Rubric:
     nb = Notebooks(**{**notebooks, "only": tuple(only), "per_notebook": MappingProxyType(dict(per))})
     _check_points(nb.points, "notebooks", "points", where)
     _check_visibility(nb.visibility, "notebooks", where)
+    report = data.get("report", {})
+    where.unknown(report, {"language"}, "report")
+    language = report.get("language", Rubric.language)
+    if language not in LANGUAGES:
+        raise where.error("report", "language", f"must be one of {list(LANGUAGES)}, not {language!r}")
     limits = data.get("limits", {})
     where.unknown(limits, {"submission_timeout", "hidden_tests", "notebook"}, "limits")
     return Rubric(
@@ -126,7 +133,7 @@ def load_rubric(path: Path = DEFAULT_RUBRIC) -> Rubric:
                                    "limits.hidden_tests", where),
         notebook_limits=_limits(limits.get("notebook", {}), Rubric.notebook_limits,
                                 "limits.notebook", where),
-        path=str(path))
+        language=language, path=str(path))
 
 
 def _limits(table: dict, default: Limits, where_name: str, where: "_Locator") -> Limits:

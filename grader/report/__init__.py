@@ -19,7 +19,8 @@ from grader.report.markdown import to_html, to_markdown
 from grader.results import SubmissionResult
 
 
-def write_reports(result: SubmissionResult, folder, model: Path | None = None) -> None:
+def write_reports(result: SubmissionResult, folder, model: Path | None = None,
+                  lang: str = "en") -> None:
     """Write report.md, report.html, the model (to `model`, outside the folder, when given) and
     then results.json into `folder`, each atomically.
 
@@ -28,9 +29,10 @@ def write_reports(result: SubmissionResult, folder, model: Path | None = None) -
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    gradescope = json.dumps(to_gradescope(result), indent=2, allow_nan=False, ensure_ascii=False)
-    atomic_write_text(folder / "report.md", to_markdown(result))
-    atomic_write_text(folder / "report.html", to_html(result))
+    gradescope = json.dumps(to_gradescope(result, lang=lang), indent=2, allow_nan=False,
+                            ensure_ascii=False)
+    atomic_write_text(folder / "report.md", to_markdown(result, lang=lang))
+    atomic_write_text(folder / "report.html", to_html(result, lang=lang))
     if model is not None:
         Path(model).parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(model, result.to_json())

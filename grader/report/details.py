@@ -9,6 +9,7 @@ import numbers
 from collections.abc import Collection
 
 import grader
+from grader.report.i18n import say
 from grader.report.text import HIDDEN, clean_text, shown_output
 from grader.results import SubmissionResult, TestResult
 
@@ -72,22 +73,24 @@ def _named(value, fmt) -> str | None:
     return None if value is None else fmt(value)
 
 
-def detail_lines(t: TestResult, hide: Collection[str] = HIDDEN) -> list[tuple[str, str]]:
+def detail_lines(t: TestResult, hide: Collection[str] = HIDDEN,
+                 lang: str = "en") -> list[tuple[str, str]]:
     """(label, text) pairs about test `t` that a reader may see: never arrays."""
     withheld = t.visibility in hide
     lines = []
     if t.rel_error is not None:
         error = _real(t.rel_error)
-        lines.append(("Relative error", f"{error} (tolerance {_real(t.tolerance)})"
-                      if t.tolerance is not None else error))
+        lines.append((say("relative_error", lang), f"{error} ({say('tolerance', lang)} "
+                      f"{_real(t.tolerance)})" if t.tolerance is not None else error))
     if not withheld:
         if shapes := _named(t.shapes, _shape):
-            lines.append(("Shapes", shapes))
+            lines.append((say("shapes", lang), shapes))
         if (m := t.first_mismatch) is not None:
-            lines.append(("First mismatch", f"at index {_shape(m.index)}: yours {_scalar(m.yours)}, "
-                                            f"expected {_scalar(m.expected)}"))
+            lines.append((say("first_mismatch", lang), say(
+                "mismatch_text", lang, index=_shape(m.index), yours=_scalar(m.yours),
+                expected=_scalar(m.expected))))
     elif t.findings or t.data:
-        lines.append(("Details", "withheld (hidden test)"))
+        lines.append((say("details", lang), say("withheld", lang)))
     return lines
 
 
@@ -95,23 +98,24 @@ def grader_version() -> str:
     return getattr(grader, "__version__", None) or "unversioned"
 
 
-def summary_text(result: SubmissionResult, hide: Collection[str] = HIDDEN) -> str:
+def summary_text(result: SubmissionResult, hide: Collection[str] = HIDDEN, lang: str = "en") -> str:
     """The short submission-level text a student reads above the tests."""
-    lines = [f"Score: {points(result.score)} / {points(result.max_score)} ({result.percent:.1f}%)"]
+    lines = [say("score_line", lang, score=points(result.score), max_score=points(result.max_score),
+                 percent=f"{result.percent:.1f}")]
     if result.error:
-        lines.append(f"This submission could not be graded: {clean_text(result.error, 1000)}")
+        lines.append(say("not_graded_reason", lang, reason=clean_text(result.error, 1000)))
     shown = [t for t in result.tests if t.visibility not in hide]
     if shown:
-        lines.append(f"{sum(t.passed for t in shown)} of {len(shown)} tests shown passed.")
+        lines.append(say("shown_passed", lang, passed=sum(t.passed for t in shown), count=len(shown)))
     if len(shown) < len(result.tests):
-        lines.append(f"Tests not shown here: {len(result.tests) - len(shown)}.")
-    for title, items in (("Notes", result.messages), ("Warnings", result.warnings)):
+        lines.append(say("not_shown", lang, count=len(result.tests) - len(shown)))
+    for title, items in (("notes", result.messages), ("warnings", result.warnings)):
         if items:
-            lines += ["", f"{title}:"] + [f"- {clean_text(m, 500)}" for m in items]
+            lines += ["", f"{say(title, lang)}:"] + [f"- {clean_text(m, 500)}" for m in items]
     return "\n".join(lines)
 
 
-def output_text(t: TestResult, hide: Collection[str] = HIDDEN) -> str:
+def output_text(t: TestResult, hide: Collection[str] = HIDDEN, lang: str = "en") -> str:
     """A test's output followed by its detail lines, as plain text."""
-    details = "\n".join(f"{label}: {text}" for label, text in detail_lines(t, hide))
-    return "\n\n".join(part for part in (shown_output(t, hide), details) if part)
+    details = "\n".join(f"{label}: {text}" for label, text in detail_lines(t, hide, lang))
+    return "\n\n".join(part for part in (shown_output(t, hide, lang), details) if part)

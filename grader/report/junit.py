@@ -8,7 +8,7 @@ from grader.report.details import _finite, output_text, points
 from grader.report.text import HIDDEN, clean_text
 from grader.results import Outcome, SubmissionResult, TestResult
 
-def _junit_suite(result: SubmissionResult, hide: Collection[str]) -> ET.Element:
+def _junit_suite(result: SubmissionResult, hide: Collection[str], lang: str) -> ET.Element:
     tests = list(result.tests)
     if result.error:   # an ungradable submission shows up in CI as one failed case
         tests.append(TestResult("grading", "could not be graded", "grading", False,
@@ -24,17 +24,17 @@ def _junit_suite(result: SubmissionResult, hide: Collection[str]) -> ET.Element:
         case = ET.SubElement(suite, "testcase", classname=clean_text(t.function, 300),
                              name=clean_text(t.name, 300))
         if not t.passed:
-            text = output_text(t, hide)
+            text = output_text(t, hide, lang)
             message = (text.splitlines() or [t.status])[0][:200]
             failure = ET.SubElement(case, "failure", message=message, type="failed")
             failure.text = text
     return suite
 
 
-def to_junit(results: list[SubmissionResult], hide: Collection[str] = HIDDEN) -> str:
+def to_junit(results: list[SubmissionResult], hide: Collection[str] = HIDDEN, lang: str = "en") -> str:
     """JUnit XML: <testsuites> with one <testsuite> per submission, one <testcase> per test."""
     root = ET.Element("testsuites", name="autograder")
-    suites = [_junit_suite(r, hide) for r in results]
+    suites = [_junit_suite(r, hide, lang) for r in results]
     root.extend(suites)
     for key in ("tests", "failures", "errors"):
         root.set(key, str(sum(int(s.get(key)) for s in suites)))

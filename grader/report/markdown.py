@@ -8,40 +8,37 @@ from urllib.parse import quote
 
 import markdown
 
-from grader.report.details import _count, _finite, detail_lines, grader_version, points
+from grader.report.details import _finite, detail_lines, grader_version, points
+from grader.report.i18n import say
+from grader.report.prose import function_diagnosis
 from grader.report.text import HIDDEN, clean_text, md_fenced, md_inline, shown_output
 from grader.results import SubmissionResult, TestResult
 
-NO_ISOLATION_WARNING = (
-    "> **⚠️ WARNING: NO ISOLATION (isolation: none).** The student's code ran as the grader's "
-    "own user with resource limits only. It could have read the reference solutions and hidden "
-    "inputs, or written where the grader writes. Treat these scores as untrusted and regrade "
-    "with bubblewrap or an unprivileged user."
-)
-
-
-def _md_header(result: SubmissionResult) -> str:
+def _md_header(result: SubmissionResult, lang: str) -> str:
     passed = sum(t.passed for t in result.tests)
+    total = (f"**{say('total', lang)}: {points(result.score)} / {points(result.max_score)} "
+             f"({result.percent:.1f}%)**")
+    if result.tests:
+        total += " · " + say("tests_passed_of", lang, passed=passed, count=len(result.tests))
     return "\n".join([
-        f"# Grading report: {md_inline(result.name)}", "",
-        f"**Total: {points(result.score)} / {points(result.max_score)} ({result.percent:.1f}%)**"
-        + (f" · {passed} of {_count(len(result.tests), 'test')} passed" if result.tests else ""), "",
-        f"- **Seed:** {result.seed} (rerun with `--seed {result.seed}`)",
-        f"- **Isolation:** {md_inline(result.isolation)}",
-        f"- **Execution time:** {_finite(result.execution_time):.1f} s",
-        f"- **Grader:** {md_inline(grader_version())}"
-        + (f", fingerprint {md_inline(result.fingerprint[:16])}" if result.fingerprint else ""),
+        f"# {say('report_title', lang, name=md_inline(result.name))}", "", total, "",
+        f"- **{say('seed', lang)}:** {result.seed} ({say('rerun_with', lang)} `--seed {result.seed}`)",
+        f"- **{say('isolation', lang)}:** {md_inline(result.isolation)}",
+        f"- **{say('execution_time', lang)}:** {_finite(result.execution_time):.1f} s",
+        f"- **{say('grader', lang)}:** {md_inline(grader_version())}"
+        + (f", {say('fingerprint', lang)} {md_inline(result.fingerprint[:16])}"
+           if result.fingerprint else ""),
     ])
 
 
-def _md_notices(result: SubmissionResult) -> list[str]:
-    parts = [NO_ISOLATION_WARNING] if result.isolation == "none" else []
+def _md_notices(result: SubmissionResult, lang: str) -> list[str]:
+    parts = ["> " + say("no_isolation", lang).replace("\n", "\n> ")] if result.isolation == "none" else []
     if result.error:
-        parts.append("## ❌ Could not be graded\n\n" + md_fenced(result.error))
-    for title, items in (("Notes on this submission", result.messages),
-                         ("Grader warnings", result.warnings)):
+        parts.append(f"## ❌ {say('could_not_be_graded', lang)}\n\n" + md_fenced(result.error))
+    for title, items in (("notes_on_submission", result.messages),
+                         ("grader_warnings", result.warnings)):
         if items:
-            parts.append(f"## {title}\n\n" + "\n".join(f"- {md_inline(m, 500)}" for m in items))
+            parts.append(f"## {say(title, lang)}\n\n" + "\n".join(f"- {md_inline(m, 500)}" for m in items))
     return parts
 
 
@@ -52,52 +49,64 @@ def _by_function(tests: list[TestResult]) -> dict[str, list[TestResult]]:
     return groups
 
 
-def _md_score_table(result: SubmissionResult) -> str:
-    rows = ["## Scores", "", "| function | score | tests passed |", "| --- | ---: | ---: |"]
+def _md_score_table(result: SubmissionResult, lang: str) -> str:
+    rows = [f"## {say('scores', lang)}", "",
+            f"| {say('col_function', lang)} | {say('col_score', lang)} | {say('col_tests_passed', lang)} |",
+            "| --- | ---: | ---: |"]
     totals = result.by_function()
     for function, tests in _by_function(result.tests).items():
         score, max_score = totals[function]
         mark = "✅" if all(t.passed for t in tests) else "❌"
         rows.append(f"| {mark} {md_inline(function)} | {points(score)} / {points(max_score)} "
                     f"| {sum(t.passed for t in tests)} / {len(tests)} |")
-    rows.append(f"| **total** | **{points(result.score)} / {points(result.max_score)}** "
+    rows.append(f"| **{say('col_total', lang)}** | **{points(result.score)} / {points(result.max_score)}** "
                 f"| **{sum(t.passed for t in result.tests)} / {len(result.tests)}** |")
     return "\n".join(rows)
 
 
-def _md_test(t: TestResult, hide: Collection[str]) -> str:
+def _md_test(t: TestResult, hide: Collection[str], lang: str) -> str:
     mark = "✅" if t.passed else "❌"
-    tag = " *(hidden test)*" if t.visibility in hide else ""
+    tag = f" *({say('hidden_test', lang)})*" if t.visibility in hide else ""
     lines = [f"### {mark} {md_inline(t.name)} ({points(t.score)} / {points(t.max_score)}){tag}", ""]
-    lines += [f"- **{label}:** {md_inline(text, 600)}" for label, text in detail_lines(t, hide)]
-    if output := shown_output(t, hide):
+    lines += [f"- **{label}:** {md_inline(text, 600)}" for label, text in detail_lines(t, hide, lang)]
+    if output := shown_output(t, hide, lang):
         lines += ["", md_fenced(output)]
     return "\n".join(lines).rstrip()
 
 
-def _md_function(function: str, tests: list[TestResult], hide: Collection[str]) -> str:
+def _md_function(function: str, tests: list[TestResult], hide: Collection[str], lang: str) -> str:
+    """A function's section: its score, the diagnosis in one sentence, the failed tests, then the
+    passed ones folded away (an HTML <details> block, which Markdown viewers also fold)."""
     score = sum(_finite(t.score) for t in tests)
     max_score = sum(_finite(t.max_score) for t in tests)
-    ordered = sorted(tests, key=lambda t: t.passed)   # failed first, stable otherwise
-    head = f"## {md_inline(function)}: {points(score)} / {points(max_score)}"
-    return "\n\n".join([head] + [_md_test(t, hide) for t in ordered])
+    failed = [t for t in tests if not t.passed]
+    passed = [t for t in tests if t.passed]
+    parts = [f"## {md_inline(function)}: {points(score)} / {points(max_score)}",
+             f"**{say('diagnosis', lang)}:** {md_inline(function_diagnosis(tests, lang), 1000)}"]
+    parts += [_md_test(t, hide, lang) for t in failed]
+    if passed:
+        parts.append(f'<details markdown="1">\n<summary>{html.escape(say("passed_tests", lang, count=len(passed)))}'
+                     "</summary>\n\n" + "\n\n".join(_md_test(t, hide, lang) for t in passed)
+                     + "\n\n</details>")
+    return "\n\n".join(parts)
 
 
-def _md_notebooks(result: SubmissionResult) -> str:
+def _md_notebooks(result: SubmissionResult, lang: str) -> str:
     if not result.notebooks:
         return ""
     links = [f"- [{md_inline(Path(p).name)}]({quote(str(p), safe='/')})" for p in result.notebooks]
-    return "## Executed notebooks\n\n" + "\n".join(links)
+    return f"## {say('executed_notebooks', lang)}\n\n" + "\n".join(links)
 
 
-def to_markdown(result: SubmissionResult, hide: Collection[str] = HIDDEN) -> str:
-    """report.md: header, warnings and notes, score table, then each function's tests
-    (failed first) with what was compared, relative error vs tolerance, shapes, first mismatch."""
-    parts = [_md_header(result), *_md_notices(result)]
+def to_markdown(result: SubmissionResult, hide: Collection[str] = HIDDEN, lang: str = "en") -> str:
+    """report.md: header, warnings and notes, score table, then each function's section: the
+    diagnosis, the failed tests with what was compared, relative error vs tolerance, shapes and
+    first mismatch, then the passed tests folded."""
+    parts = [_md_header(result, lang), *_md_notices(result, lang)]
     if result.tests:
-        parts.append(_md_score_table(result))
-    parts += [_md_function(f, ts, hide) for f, ts in _by_function(result.tests).items()]
-    parts.append(_md_notebooks(result))
+        parts.append(_md_score_table(result, lang))
+    parts += [_md_function(f, ts, hide, lang) for f, ts in _by_function(result.tests).items()]
+    parts.append(_md_notebooks(result, lang))
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
@@ -106,16 +115,18 @@ line-height:1.45;color:#222}table{border-collapse:collapse;margin:1em 0}
 th,td{border:1px solid #ccc;padding:.3em .7em}th{background:#f3f3f3}tr:nth-child(even){background:#fafafa}
 pre{background:#f6f8fa;padding:.7em;overflow-x:auto;white-space:pre-wrap}
 blockquote{border-left:6px solid #c00;background:#fee;margin:1em 0;padding:.5em 1em}
-.pass{color:#1a7f37}.fail{color:#cf222e}"""
+.pass{color:#1a7f37}.fail{color:#cf222e}
+details{margin:1em 0}summary{cursor:pointer;font-weight:600}"""
 
 
-def to_html(result: SubmissionResult, hide: Collection[str] = HIDDEN) -> str:
+def to_html(result: SubmissionResult, hide: Collection[str] = HIDDEN, lang: str = "en") -> str:
     """report.html: the Markdown report as a standalone page with pass/fail colours."""
-    body = markdown.markdown(to_markdown(result, hide), extensions=["tables", "fenced_code"])
+    body = markdown.markdown(to_markdown(result, hide, lang),
+                             extensions=["tables", "fenced_code", "md_in_html"])
     for tag in ("h2", "h3", "td"):
         body = body.replace(f"<{tag}>✅", f'<{tag} class="pass">✅')
         body = body.replace(f"<{tag}>❌", f'<{tag} class="fail">❌')
-    title = html.escape(f"Grading report: {clean_text(result.name, 200)}")
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+    title = html.escape(say("report_title", lang, name=clean_text(result.name, 200)))
+    return (f'<!DOCTYPE html>\n<html lang="{"zh" if lang == "zh" else "en"}">\n<head>\n<meta charset="utf-8">\n'
             f"<title>{title}</title>\n<style>\n{CSS}\n</style>\n</head>\n<body>\n{body}\n"
             "</body>\n</html>\n")

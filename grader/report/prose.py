@@ -6,10 +6,10 @@ text; the tests themselves only return findings.
 from __future__ import annotations
 
 from grader.report.hints import HINTS
+from grader.report.i18n import say
 from grader.results import Finding, Outcome, TestResult, Verdict
 
-STUB_HINT = "returned None — is the function still the stub?"
-HINT_PREFIX = "What to look at:"
+HINT_PREFIXES = tuple({say("what_to_look_at", lang) for lang in ("en", "zh")})
 
 
 def fmt(value) -> str:
@@ -25,10 +25,10 @@ def shape_text(shape) -> str:
     return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def finding_text(f: Finding) -> str:
+def finding_text(f: Finding, lang: str = "en") -> str:
     """What was found about one quantity, after its name."""
     if f.verdict is Verdict.NONE:
-        return STUB_HINT
+        return say("stub", lang)
     if f.verdict in (Verdict.NOT_NUMBERS, Verdict.NOTE):
         return f.text
     if f.verdict is Verdict.EXACT:
@@ -56,8 +56,8 @@ def finding_text(f: Finding) -> str:
     return text
 
 
-def finding_line(f: Finding) -> str:
-    return "%s: %s" % (f.quantity, finding_text(f))
+def finding_line(f: Finding, lang: str = "en") -> str:
+    return "%s: %s" % (f.quantity, finding_text(f, lang))
 
 
 def _size(shape) -> int:
@@ -74,90 +74,101 @@ def hint_text(key: str) -> str:
 
 # ---- a test's output ----------------------------------------------------------------------
 
-FAILED_CALL = {
-    Outcome.RAISED: "Calling your {where}: {message}",
-    Outcome.TIMEOUT: "Your {where} {message}.",
-    Outcome.DIED: "While running your {where}, {message}",
-}
+FAILED_CALL = {Outcome.RAISED: "call_raised", Outcome.TIMEOUT: "call_timeout", Outcome.DIED: "call_died"}
+VERDICTS = {Outcome.BACKWARD_WRONG: "verdict_backward_wrong", Outcome.IMPRECISE: "verdict_imprecise",
+            Outcome.FORWARD_WRONG: "verdict_forward_wrong", Outcome.BOTH_WRONG: "verdict_both_wrong"}
 
 
-def output_of(t: TestResult) -> str:
+def output_of(t: TestResult, lang: str = "en") -> str:
     """The whole text of one test's output, as the student reads it (before visibility)."""
     if t.function.startswith("notebook "):
-        return notebook_output(t)
+        return notebook_output(t, lang)
     lines = [t.header] if t.header else []
     if t.outcome is Outcome.GRADER_ERROR:
-        return "The grader could not finish this test (%s). This is a grader problem: please " \
-               "report it with this output." % (t.notes[0] if t.notes else "")
+        return say("grader_error", lang, error=t.notes[0] if t.notes else "")
     if t.outcome in FAILED_CALL or t.outcome in (Outcome.PROTOCOL, Outcome.NOT_LOADED):
         message = t.notes[0] if t.notes else ""
-        template = FAILED_CALL.get(t.outcome, "{message}")
-        return "\n".join(lines + [template.format(where=t.data.get("where", ""), message=message)])
+        if t.outcome in FAILED_CALL:
+            message = say(FAILED_CALL[t.outcome], lang, where=t.data.get("where", ""), message=message)
+        return "\n".join(lines + [message])
     if t.outcome is Outcome.BAD_RETURN:
-        return "\n".join(lines + ["Your %s returned %s; expected %s." % (
-            t.data.get("where"), t.data.get("returned"), ", ".join(t.data.get("expected", [])))])
-    lines += ["  " + finding_line(f) for f in t.scored]
-    lines += _gradient_verdict(t)
+        return "\n".join(lines + [say("bad_return", lang, where=t.data.get("where"),
+                                       returned=t.data.get("returned"),
+                                       expected=", ".join(t.data.get("expected", [])))])
+    lines += ["  " + finding_line(f, lang) for f in t.scored]
+    lines += _gradient_verdict(t, lang)
     lines += list(t.notes)
     if not t.passed and t.hint and t.outcome is not Outcome.STUB:
-        lines.append(HINT_PREFIX + " " + hint_text(t.hint))
+        lines.append(say("what_to_look_at", lang) + " " + hint_text(t.hint))
     return "\n".join(lines)
 
 
-def _gradient_verdict(t: TestResult) -> list[str]:
+def _gradient_verdict(t: TestResult, lang: str) -> list[str]:
     """What the numerical gradient of the student's own forward says about a failed backward."""
     forward = next((f for f in t.findings if f.role == "forward"), None)
     if forward is None:
         return []
     fwd, bwd = t.data.get("labels", ("forward", "backward"))
-    lines = ["Your %s against the reference: %s" % (fwd, finding_text(forward))]
+    lines = [say("forward_vs_reference", lang, fwd=fwd, text=finding_text(forward, lang))]
     if "no_numeric_gradient" in t.data:
-        return lines + ["No numerical gradient of your %s: %s." % (fwd, t.data["no_numeric_gradient"])]
-    lines.append("Your %s against the numerical gradient of your own %s:" % (bwd, fwd))
-    lines += ["  " + finding_line(f) for f in t.findings if f.role == "numeric"]
-    lines.append({
-        Outcome.BACKWARD_WRONG: "Your %s is right, so the %s is at fault: it does not match the "
-                                "gradient of your %s." % (fwd, bwd, fwd),
-        Outcome.IMPRECISE: "Your %s matches the numerical gradient of your %s but not the "
-                           "reference within the tolerance: a loss of precision (float32, or a "
-                           "cancellation)?" % (bwd, fwd),
-        Outcome.FORWARD_WRONG: "Your %s matches the numerical gradient of your own %s but your %s "
-                               "is wrong — fix the %s first." % (bwd, fwd, fwd, fwd),
-        Outcome.BOTH_WRONG: "Your %s is wrong, and your %s does not match the gradient of your %s "
-                            "either: fix the %s first, then check the %s against a numerical "
-                            "gradient (gradient_check.py)." % (fwd, bwd, fwd, fwd, bwd),
-    }[t.outcome])
+        return lines + [say("no_numeric_gradient", lang, fwd=fwd, why=t.data["no_numeric_gradient"])]
+    lines.append(say("against_numeric", lang, fwd=fwd, bwd=bwd))
+    lines += ["  " + finding_line(f, lang) for f in t.findings if f.role == "numeric"]
+    lines.append(say(VERDICTS[t.outcome], lang, fwd=fwd, bwd=bwd))
     return lines
 
 
-def notebook_output(t: TestResult) -> str:
+def notebook_output(t: TestResult, lang: str = "en") -> str:
     d = t.data
     if "cell" in d:   # one failing cell
-        where = f"Cell {d['cell']}" + (f" (In [{d['execution_count']}])" if d.get("execution_count") else "")
-        text = f"{where}, which begins `{d.get('source', '')}`:\n{d.get('ename')}: {d.get('evalue')}"
+        where = say("nb_cell", lang, cell=d["cell"]) + (
+            f" (In [{d['execution_count']}])" if d.get("execution_count") else "")
+        text = say("nb_cell_failed", lang, where=where, source=d.get("source", "")) + \
+            f"\n{d.get('ename')}: {d.get('evalue')}"
         if d.get("traceback"):
             text += f"\n\n{d['traceback']}"
         return text
     notebook = t.function.removeprefix("notebook ")
     if "read_error" in d:
-        return f"notebook {notebook} could not be read: {d['read_error']}"
+        return say("nb_unreadable", lang, notebook=notebook, error=d["read_error"])
     if t.outcome is Outcome.GRADER_ERROR:
-        return ("The grader could not start a Jupyter kernel for this notebook (a problem on "
-                f"the grader's side, not in your work; tell your instructor): {d.get('grader_error')}")
+        return say("nb_no_kernel", lang, error=d.get("grader_error"))
     if t.passed:
-        return f"All {d['cells_total']} code cells ran without an error ({d['seconds']:.0f} s)."
-    output = (f"{d['cells_run']} of {d['cells_total']} code cells ran, "
-              f"{d['cells_clean']} of them without an error.")
+        return say("nb_all_ran", lang, cells=d["cells_total"], seconds=f"{d['seconds']:.0f}")
+    parts = [say("nb_ran", lang, ran=d["cells_run"], cells=d["cells_total"], clean=d["cells_clean"])]
     raised = d.get("raised", [])
     if raised:
-        listed = [f"cell {cell} raised {ename}" for cell, ename in raised[:10]]
-        more = f" and {len(raised) - 10} more" if len(raised) > 10 else ""
-        output += f" Errors: {'; '.join(listed)}{more}."
+        listed = "; ".join(say("nb_raised", lang, cell=cell, ename=ename) for cell, ename in raised[:10])
+        more = say("nb_more", lang, count=len(raised) - 10) if len(raised) > 10 else ""
+        parts.append(say("nb_errors", lang, listed=listed, more=more))
     if d.get("message"):
-        output += " " + d["message"]
-    if d.get("partial_credit"):
-        output += f" Partial credit: {d['cells_clean']}/{d['cells_total']} of the points."
-    else:
-        output += " The points go to a notebook that runs to the end without an error."
-    output += " The executed notebook in your report shows every cell's output."
-    return output
+        parts.append(d["message"])
+    parts.append(say("nb_partial", lang, clean=d["cells_clean"], cells=d["cells_total"])
+                 if d.get("partial_credit") else say("nb_all_or_nothing", lang))
+    parts.append(say("nb_see_executed", lang))
+    return " ".join(parts)
+
+
+# ---- a function's diagnosis in one sentence -------------------------------------------------
+
+OUTCOME_SENTENCE = {
+    Outcome.STUB: "why_stub", Outcome.RAISED: "why_raised", Outcome.TIMEOUT: "why_timeout",
+    Outcome.DIED: "why_died", Outcome.PROTOCOL: "why_died", Outcome.NOT_LOADED: "why_not_loaded",
+    Outcome.BAD_RETURN: "why_bad_return", Outcome.BACKWARD_WRONG: "why_backward_wrong",
+    Outcome.FORWARD_WRONG: "why_forward_wrong", Outcome.BOTH_WRONG: "why_both_wrong",
+    Outcome.IMPRECISE: "why_imprecise", Outcome.GRADER_ERROR: "why_grader_error",
+    Outcome.NOTEBOOK_FAILED: "why_notebook",
+}
+
+
+def function_diagnosis(tests: list[TestResult], lang: str = "en") -> str:
+    """What a function's tests show, in one sentence: all passed, or how many failed and what the
+    first failure says (a wrong value, the stub, an exception, which of forward and backward)."""
+    if lang == "both":
+        return function_diagnosis(tests, "en") + " / " + function_diagnosis(tests, "zh")
+    failed = [t for t in tests if not t.passed]
+    if not failed:
+        return say("all_passed", lang, count=len(tests))
+    reason = say(OUTCOME_SENTENCE.get(failed[0].outcome, "why_values"), lang)
+    return say("some_failed", lang, failed=len(failed), count=len(tests)) + \
+        ("" if lang == "zh" else " ") + reason

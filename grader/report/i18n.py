@@ -1,0 +1,168 @@
+"""The words of the reports in English and Chinese (中文), by key.
+
+`say(key, lang, **values)` renders one entry: lang "en", "zh", or "both" (English, then the
+Chinese on its own line or after " / " for short labels). Every string the report writes for a
+student comes from here, from grader/report/hints.py or from the mistake catalogue; a test checks
+that every key exists in both languages and that no entry contains solution code.
+"""
+from __future__ import annotations
+
+LANGUAGES = ("en", "zh", "both")
+
+UI: dict[str, dict[str, str]] = {
+    # ---- report.md / report.html ---------------------------------------------------------
+    "report_title": {"en": "Grading report: {name}", "zh": "评分报告：{name}"},
+    "total": {"en": "Total", "zh": "总分"},
+    "tests_passed_of": {"en": "{passed} of {count} passed", "zh": "{count} 个测试中通过 {passed} 个"},
+    "seed": {"en": "Seed", "zh": "随机种子"},
+    "rerun_with": {"en": "rerun with", "zh": "复现请用"},
+    "isolation": {"en": "Isolation", "zh": "隔离方式"},
+    "execution_time": {"en": "Execution time", "zh": "运行时间"},
+    "grader": {"en": "Grader", "zh": "评分程序"},
+    "fingerprint": {"en": "fingerprint", "zh": "指纹"},
+    "could_not_be_graded": {"en": "Could not be graded", "zh": "无法评分"},
+    "notes_on_submission": {"en": "Notes on this submission", "zh": "关于本次提交的说明"},
+    "grader_warnings": {"en": "Grader warnings", "zh": "评分程序警告"},
+    "scores": {"en": "Scores", "zh": "各部分得分"},
+    "col_function": {"en": "function", "zh": "函数"},
+    "col_score": {"en": "score", "zh": "得分"},
+    "col_tests_passed": {"en": "tests passed", "zh": "通过的测试"},
+    "col_total": {"en": "total", "zh": "合计"},
+    "hidden_test": {"en": "hidden test", "zh": "隐藏测试"},
+    "executed_notebooks": {"en": "Executed notebooks", "zh": "已运行的 Notebook"},
+    "passed_tests": {"en": "Passed tests ({count})", "zh": "已通过的测试（{count} 个）"},
+    "diagnosis": {"en": "Diagnosis", "zh": "诊断"},
+    "all_passed": {"en": "All {count} tests passed.", "zh": "全部 {count} 个测试通过。"},
+    "some_failed": {"en": "{failed} of {count} tests failed.", "zh": "{count} 个测试中有 {failed} 个未通过。"},
+    "no_isolation": {
+        "en": "**⚠️ WARNING: NO ISOLATION (isolation: none).** The student's code ran as the "
+              "grader's own user with resource limits only. It could have read the reference "
+              "solutions and hidden inputs, or written where the grader writes. Treat these scores "
+              "as untrusted and regrade with bubblewrap or an unprivileged user.",
+        "zh": "**⚠️ 警告：没有隔离（isolation: none）。** 学生代码以评分程序自己的用户身份运行，只有资源"
+              "限制，可能读到参考答案和隐藏输入，或写入评分程序的输出位置。这些分数不可信，请用 "
+              "bubblewrap 或非特权用户重新评分。"},
+    "why_values": {"en": "Some returned values differ from the reference: see the first mismatch below.",
+                   "zh": "有些返回值与参考实现不一致：请看下面的第一个不一致处。"},
+    "why_stub": {"en": "It still returns None: it is not implemented yet.",
+                 "zh": "它仍然返回 None：还没有实现。"},
+    "why_raised": {"en": "Your code raised an exception: the message is below.",
+                   "zh": "你的代码抛出了异常：错误信息见下方。"},
+    "why_timeout": {"en": "Your code did not finish in time: look for a loop that never ends.",
+                    "zh": "你的代码没有在限定时间内结束：检查是否有不会结束的循环。"},
+    "why_died": {"en": "The process running your code stopped: the reason is below.",
+                 "zh": "运行你代码的进程中止了：原因见下方。"},
+    "why_not_loaded": {"en": "Your module could not be imported, so nothing in it could be tested.",
+                       "zh": "你的模块无法导入，所以其中的函数都无法测试。"},
+    "why_bad_return": {"en": "It returns the wrong number of values.",
+                       "zh": "它返回的值的个数不对。"},
+    "why_backward_wrong": {"en": "The forward pass is right; the backward pass is not its gradient.",
+                           "zh": "前向传播是对的；反向传播不是它的梯度。"},
+    "why_forward_wrong": {"en": "The backward pass is the gradient of your forward pass, which is wrong: fix the forward first.",
+                          "zh": "反向传播是你的前向传播的梯度，但前向传播是错的：请先修正前向传播。"},
+    "why_both_wrong": {"en": "The forward pass is wrong, and the backward pass is not its gradient either: start with the forward.",
+                       "zh": "前向传播是错的，反向传播也不是它的梯度：请从前向传播开始修正。"},
+    "why_imprecise": {"en": "The backward pass is the gradient of your forward pass but loses precision.",
+                      "zh": "反向传播是你的前向传播的梯度，但损失了精度。"},
+    "why_grader_error": {"en": "The grader failed on this test: tell your instructor.",
+                         "zh": "评分程序在这个测试上出错了：请告诉老师。"},
+    "why_notebook": {"en": "The notebook did not run to the end without an error.",
+                     "zh": "这个 notebook 没有从头到尾无错误地运行完。"},
+    # ---- detail lines --------------------------------------------------------------------
+    "relative_error": {"en": "Relative error", "zh": "相对误差"},
+    "tolerance": {"en": "tolerance", "zh": "容差"},
+    "shapes": {"en": "Shapes", "zh": "形状"},
+    "first_mismatch": {"en": "First mismatch", "zh": "第一个不一致处"},
+    "mismatch_text": {"en": "at index {index}: yours {yours}, expected {expected}",
+                      "zh": "位于索引 {index}：你的值 {yours}，期望值 {expected}"},
+    "details": {"en": "Details", "zh": "详情"},
+    "withheld": {"en": "withheld (hidden test)", "zh": "不显示（隐藏测试）"},
+    # ---- Gradescope summary ----------------------------------------------------------------
+    "score_line": {"en": "Score: {score} / {max_score} ({percent}%)",
+                   "zh": "得分：{score} / {max_score}（{percent}%）"},
+    "not_graded_reason": {"en": "This submission could not be graded: {reason}",
+                          "zh": "本次提交无法评分：{reason}"},
+    "shown_passed": {"en": "{passed} of {count} tests shown passed.",
+                     "zh": "显示的 {count} 个测试中通过 {passed} 个。"},
+    "not_shown": {"en": "Tests not shown here: {count}.", "zh": "此处未显示的测试：{count} 个。"},
+    "notes": {"en": "Notes", "zh": "说明"},
+    "warnings": {"en": "Warnings", "zh": "警告"},
+    # ---- a test's output (grader/report/prose.py) ------------------------------------------
+    "what_to_look_at": {"en": "What to look at:", "zh": "需要检查的地方："},
+    "stub": {"en": "returned None — is the function still the stub?",
+             "zh": "返回了 None——这个函数是不是还没有实现？"},
+    "grader_error": {
+        "en": "The grader could not finish this test ({error}). This is a grader problem: please "
+              "report it with this output.",
+        "zh": "评分程序未能完成这个测试（{error}）。这是评分程序的问题，不是你的错：请把这段输出报告给老师。"},
+    "call_raised": {"en": "Calling your {where}: {message}", "zh": "调用你的 {where} 时：{message}"},
+    "call_timeout": {"en": "Your {where} {message}.", "zh": "你的 {where}：{message}。"},
+    "call_died": {"en": "While running your {where}, {message}", "zh": "运行你的 {where} 时，{message}"},
+    "bad_return": {"en": "Your {where} returned {returned}; expected {expected}.",
+                   "zh": "你的 {where} 返回了 {returned}；期望返回 {expected}。"},
+    "forward_vs_reference": {"en": "Your {fwd} against the reference: {text}",
+                             "zh": "你的 {fwd} 与参考实现对比：{text}"},
+    "no_numeric_gradient": {"en": "No numerical gradient of your {fwd}: {why}.",
+                            "zh": "无法对你的 {fwd} 求数值梯度：{why}。"},
+    "against_numeric": {"en": "Your {bwd} against the numerical gradient of your own {fwd}:",
+                        "zh": "你的 {bwd} 与你自己的 {fwd} 的数值梯度对比："},
+    "verdict_backward_wrong": {
+        "en": "Your {fwd} is right, so the {bwd} is at fault: it does not match the gradient of "
+              "your {fwd}.",
+        "zh": "你的 {fwd} 是对的，所以问题出在 {bwd}：它与你的 {fwd} 的梯度不一致。"},
+    "verdict_imprecise": {
+        "en": "Your {bwd} matches the numerical gradient of your {fwd} but not the reference within "
+              "the tolerance: a loss of precision (float32, or a cancellation)?",
+        "zh": "你的 {bwd} 与你的 {fwd} 的数值梯度一致，但与参考实现的差距超出容差：是不是精度损失"
+              "（float32，或相近数相减）？"},
+    "verdict_forward_wrong": {
+        "en": "Your {bwd} matches the numerical gradient of your own {fwd} but your {fwd} is wrong "
+              "— fix the {fwd} first.",
+        "zh": "你的 {bwd} 与你自己的 {fwd} 的数值梯度一致，但你的 {fwd} 是错的——请先修正 {fwd}。"},
+    "verdict_both_wrong": {
+        "en": "Your {fwd} is wrong, and your {bwd} does not match the gradient of your {fwd} either: "
+              "fix the {fwd} first, then check the {bwd} against a numerical gradient "
+              "(gradient_check.py).",
+        "zh": "你的 {fwd} 是错的，你的 {bwd} 也与你的 {fwd} 的梯度不一致：请先修正 {fwd}，再用数值梯度"
+              "（gradient_check.py）检查 {bwd}。"},
+    # ---- notebooks -------------------------------------------------------------------------
+    "nb_cell_failed": {"en": "{where}, which begins `{source}`:", "zh": "{where}（开头是 `{source}`）："},
+    "nb_cell": {"en": "Cell {cell}", "zh": "第 {cell} 个单元格"},
+    "nb_unreadable": {"en": "notebook {notebook} could not be read: {error}",
+                      "zh": "无法读取 notebook {notebook}：{error}"},
+    "nb_no_kernel": {
+        "en": "The grader could not start a Jupyter kernel for this notebook (a problem on the "
+              "grader's side, not in your work; tell your instructor): {error}",
+        "zh": "评分程序无法为这个 notebook 启动 Jupyter 内核（这是评分程序的问题，不是你的错；请告诉老师）：{error}"},
+    "nb_all_ran": {"en": "All {cells} code cells ran without an error ({seconds} s).",
+                   "zh": "全部 {cells} 个代码单元格都无错误地运行完毕（{seconds} 秒）。"},
+    "nb_ran": {"en": "{ran} of {cells} code cells ran, {clean} of them without an error.",
+               "zh": "{cells} 个代码单元格中运行了 {ran} 个，其中 {clean} 个没有错误。"},
+    "nb_errors": {"en": "Errors: {listed}{more}.", "zh": "错误：{listed}{more}。"},
+    "nb_raised": {"en": "cell {cell} raised {ename}", "zh": "第 {cell} 个单元格抛出 {ename}"},
+    "nb_more": {"en": " and {count} more", "zh": "，另有 {count} 个"},
+    "nb_partial": {"en": "Partial credit: {clean}/{cells} of the points.",
+                   "zh": "部分得分：按 {clean}/{cells} 的比例给分。"},
+    "nb_all_or_nothing": {"en": "The points go to a notebook that runs to the end without an error.",
+                          "zh": "只有从头到尾无错误运行完的 notebook 才得分。"},
+    "nb_see_executed": {"en": "The executed notebook in your report shows every cell's output.",
+                        "zh": "报告中已运行的 notebook 显示了每个单元格的输出。"},
+}
+
+SHORT = {"report_title", "could_not_be_graded", "notes_on_submission", "grader_warnings", "scores",
+         "executed_notebooks", "passed_tests", "all_passed", "some_failed", "tests_passed_of",
+         "score_line", "total", "seed", "rerun_with", "isolation", "execution_time", "grader", "fingerprint",
+         "col_function", "col_score", "col_tests_passed", "col_total", "hidden_test",
+         "relative_error", "tolerance", "shapes", "first_mismatch", "details", "notes", "warnings",
+         "diagnosis", "what_to_look_at"}
+
+
+def say(key: str, lang: str = "en", **values) -> str:
+    """The text of `key` in `lang`; "both" gives English then Chinese."""
+    entry = UI[key]
+    if lang in ("en", "zh"):
+        return entry[lang].format(**values)
+    en, zh = entry["en"].format(**values), entry["zh"].format(**values)
+    if en == zh:
+        return en
+    return f"{en} / {zh}" if key in SHORT else f"{en}\n{zh}"
