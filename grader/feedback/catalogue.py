@@ -1,6 +1,6 @@
-"""The mistake catalogue (mistakes.toml), read with tomllib and checked when it is loaded.
+"""The mistake catalogue, read with tomllib and checked when it is loaded.
 
-mistakes.toml holds, in English and Chinese:
+knowledge.toml and mistakes.toml (merged; every text in English and Chinese) hold:
 
 - [knowledge.<id>]: a knowledge point (title, text, guiding question, notebook and section);
 - [functions.<graded function>]: the knowledge point and guiding question used when no
@@ -9,7 +9,8 @@ mistakes.toml holds, in English and Chinese:
   (a variant, a signature or an exception pattern, by name), its knowledge point, the
   notebook section that teaches it, the one-sentence diagnosis, the explanation and a
   guiding question;
-- [phrases.en], [phrases.zh]: the sentences the renderer builds reports from.
+- [phrases.en], [phrases.zh]: the sentences the renderer builds reports from;
+- [ui.en], [ui.zh]: the headings of a report ("Diagnosis", "Passed tests", ...).
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from grader.feedback.registry import table_for
 
-CATALOGUE_PATH = Path(__file__).with_name("mistakes.toml")
+CATALOGUE_FILES = (Path(__file__).with_name("knowledge.toml"), Path(__file__).with_name("mistakes.toml"))
 LANGUAGES = ("en", "zh")
 GRADED_FUNCTIONS = (
     "affine_forward", "affine_backward", "relu_forward", "relu_backward", "softmax_loss",
@@ -92,6 +93,7 @@ class Catalogue:
     knowledge: dict
     functions: dict
     phrases: dict
+    ui: dict
 
     def for_function(self, function: str) -> list[Mistake]:
         return [m for m in self.mistakes if function in m.functions]
@@ -118,6 +120,9 @@ class Catalogue:
         for lang, phrases in self.phrases.items():
             for name, text in phrases.items():
                 yield "phrase %s" % name, lang, text
+        for lang, strings in self.ui.items():
+            for name, text in strings.items():
+                yield "ui %s" % name, lang, text
 
 
 def _text(table: dict, field: str, where: str) -> Text:
@@ -159,10 +164,20 @@ def parse(data: dict) -> Catalogue:
     mistakes, seen = [], set()
     for index, table in enumerate(data.get("mistake") or []):
         mistakes.append(_mistake(table, "mistake #%d" % (index + 1), knowledge, seen))
-    phrases = data.get("phrases") or {}
-    if sorted(phrases) != sorted(LANGUAGES) or set(phrases["en"]) != set(phrases["zh"]):
-        raise CatalogueError("[phrases.en] and [phrases.zh] must have the same keys")
-    return Catalogue(tuple(mistakes), knowledge, functions, phrases)
+    return Catalogue(tuple(mistakes), knowledge, functions, _by_language(data, "phrases"),
+                     _by_language(data, "ui"))
+
+
+def _by_language(data: dict, table: str) -> dict:
+    """[table.en] and [table.zh]: the same keys, every value a non-empty string."""
+    found = data.get(table) or {}
+    if sorted(found) != sorted(LANGUAGES) or set(found["en"]) != set(found["zh"]):
+        raise CatalogueError("[%s.en] and [%s.zh] must have the same keys" % (table, table))
+    for lang in LANGUAGES:
+        for key, value in found[lang].items():
+            if not isinstance(value, str) or not value.strip():
+                raise CatalogueError("%s.%s.%s is missing or empty" % (table, lang, key))
+    return found
 
 
 def _mistake(table: dict, where: str, knowledge: dict, seen: set) -> Mistake:
@@ -191,15 +206,21 @@ def _mistake(table: dict, where: str, knowledge: dict, seen: set) -> Mistake:
                    _text(table, "explanation", where), _text(table, "question", where))
 
 
-def read(path: Path) -> Catalogue:
+def read(*paths: Path) -> Catalogue:
     # The recognizers register themselves on import; the catalogue names them.
     import grader.feedback.exceptions  # noqa: F401
     import grader.feedback.signatures  # noqa: F401
     import grader.feedback.variants  # noqa: F401
-    with open(path, "rb") as handle:
-        return parse(tomllib.load(handle))
+    data = {}
+    for path in paths:
+        with open(path, "rb") as handle:
+            for key, value in tomllib.load(handle).items():
+                if key in data:
+                    raise CatalogueError("%s: [%s] is also defined in another file" % (path.name, key))
+                data[key] = value
+    return parse(data)
 
 
 @lru_cache(maxsize=1)
 def load_catalogue() -> Catalogue:
-    return read(CATALOGUE_PATH)
+    return read(*CATALOGUE_FILES)
