@@ -13,6 +13,16 @@ MATCH_FLOOR = 1e-10     # a match never asks for more precision than this
 CLOSER = 10.0           # a prediction explains an output it is this many times closer to than the reference
 
 
+def distance(a, b) -> float:
+    """norm_error between numbers; between values that are not numbers (None, a mode string)
+    0 when they are equal and inf otherwise, so a state the student never stored (None)
+    matches a prediction that it is missing."""
+    if to_array(a) is None or to_array(b) is None:
+        same = a is None and b is None or (type(a) is type(b) and isinstance(a, str) and a == b)
+        return 0.0 if same else float("inf")
+    return norm_error(a, b)
+
+
 class Case:
     def __init__(self, function: str, inputs: dict, got: dict, expected: dict, tolerance: float):
         self.function = function
@@ -38,17 +48,17 @@ class Case:
 
     def near(self, key: str, value) -> bool:
         """The student's `key` equals `value` within the tolerance (norm-relative)."""
-        return key in self.got and norm_error(self.got[key], value) <= self.match_tolerance
+        return key in self.got and distance(self.got[key], value) <= self.match_tolerance
 
     def got_is(self, key: str, value) -> bool:
         """`value` (a mistake's prediction) explains the student's `key`: equal within the
         tolerance, and far closer to it than the reference's value is."""
         if key not in self.got:
             return False
-        distance = norm_error(self.got[key], value)
-        if distance > self.match_tolerance:
+        apart = distance(self.got[key], value)
+        if apart > self.match_tolerance:
             return False
-        return key not in self.expected or norm_error(self.got[key], self.expected[key]) > CLOSER * distance
+        return key not in self.expected or distance(self.got[key], self.expected[key]) > CLOSER * apart
 
     def explains(self, outputs: dict) -> bool:
         """A variant's outputs match every output of the student they cover, and explain at

@@ -5,8 +5,11 @@
 
 `inputs` are the values the hidden test gave the student's code, by name (x, w, b, dout,
 gamma, beta, bn_param, G, gn_param, ln_param, dropout_param, y; for a sequence of batch norm
-calls {"bn_param", "steps": [{x, gamma, beta, mode}, ...]}; for an update rule {w, dws,
-config}; for the network {init, runs}). `got` and `expected` hold the student's and the
+calls {"bn_param", "steps": [{x, gamma, beta, mode}, ...]}, whose outputs are the last call's
+"out", the earlier calls' "earlier_outs" (a list) and the running averages after the last
+call; for an update rule {w, dws, config}, outputs the last step's "next_w" and the config's
+state; for the network {init, runs}, outputs the last run's loss, grads, scores, bn_params
+or the initial "params"). `got` and `expected` hold the student's and the
 reference's outputs by name, nested dicts allowed ({"grads": {"W1": ...}}). Every catalogued
 mistake of the function is tried (a variant: its outputs computed on the same inputs; a
 signature: an exact relation in the numbers); a mistake is named only when exactly one

@@ -220,11 +220,12 @@ def running_steps(student, reference, rng, scenario, function, shape, bn_param, 
         calls.append({"x": x, "gamma": gamma, "beta": beta, "mode": "train" if step < steps else "test"})
 
     def replay(module):
-        param, out = copy.deepcopy(bn_param), None
+        param, outs = copy.deepcopy(bn_param), []
         for call in calls:
             param["mode"] = call["mode"]
-            out = getattr(module.layers, function)(call["x"].copy(), call["gamma"], call["beta"], param)[0]
-        return {"out": out, "running_mean": param.get("running_mean"), "running_var": param.get("running_var")}
+            outs.append(getattr(module.layers, function)(call["x"].copy(), call["gamma"], call["beta"], param)[0])
+        return {"out": outs[-1], "earlier_outs": outs[:-1], "running_mean": param.get("running_mean"),
+                "running_var": param.get("running_var")}
     inputs = {"bn_param": copy.deepcopy(bn_param), "steps": copy.deepcopy(calls)}
     return attempt(Trial(scenario, function, inputs, expected=replay(reference)), lambda: replay(student))
 
@@ -437,18 +438,26 @@ def net_trial(student, reference, scenario, init, runs):
     return attempt(trial, lambda: model_replay(student, init, runs))
 
 
-def init_trial(student, scenario, init):
-    """The initial parameters (the hidden test checks their statistics, not their values)."""
+def init_trial(student, reference, scenario, init):
+    """The initial parameters: the hidden test checks their names, shapes and statistics (the
+    values are random), so there is no expected value to give."""
     kwargs = {**init, "dtype": np.float64}
-    return attempt(Trial(scenario, "FullyConnectedNet", {"init": dict(init), "runs": []},
-                         tolerance=NET_TOLERANCE),
-                   lambda: {"params": dict(student.fc_net.FullyConnectedNet(**kwargs).params)})
+    expected = reference.fc_net.FullyConnectedNet(**kwargs).params
+    trial = attempt(Trial(scenario, "FullyConnectedNet", {"init": dict(init), "runs": []},
+                          tolerance=NET_TOLERANCE),
+                    lambda: {"params": dict(student.fc_net.FullyConnectedNet(**kwargs).params)})
+    params = trial.got.get("params", {})
+    scale = init["weight_scale"]
+    trial.failed = trial.failed or set(params) != set(expected) or any(
+        abs(float(np.std(params[k])) - scale) > 5 * scale / np.sqrt(2 * np.size(params[k]))
+        for k in params if k.startswith("W"))
+    return trial
 
 
 def network(student, reference, rng):
-    trials = [init_trial(student, "init", make_init(input_dim=50, hidden_dims=(60, 40), num_classes=7,
+    trials = [init_trial(student, reference, "init", make_init(input_dim=50, hidden_dims=(60, 40), num_classes=7,
                                                     weight_scale=0.05)),
-              init_trial(student, "init batchnorm", make_init(input_dim=8, hidden_dims=(6, 5), num_classes=4,
+              init_trial(student, reference, "init batchnorm", make_init(input_dim=8, hidden_dims=(6, 5), num_classes=4,
                                                               weight_scale=0.3, normalization="batchnorm"))]
     for what, init, N, shape, bn in (
             ("plain, 4-D input", make_init(input_dim=12, hidden_dims=(7, 5), num_classes=4), 5, (2, 3, 2), False),

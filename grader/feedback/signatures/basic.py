@@ -64,9 +64,3 @@ def dx_times_n(case):
         return False
     return case.right("loss") and case.got_is("dx", N * case.expected_array("dx"))
 
-
-@signature("loss_negated")
-def loss_negated(case):
-    """The loss has the opposite sign of the reference's, dx is right."""
-    expected = case.expected_array("loss")
-    return expected is not None and case.got_is("loss", -expected) and case.others_right("loss")

@@ -21,6 +21,7 @@ class Running:
         param = dict(case.input("bn_param") or {})
         steps = case.input("steps") or [{k: case.input(k) for k in ("x", "gamma", "beta")}]
         self.momentum, self.eps = float(param.get("momentum", 0.9)), float(param.get("eps", 1e-5))
+        self.given = {key: key in param for key in ("running_mean", "running_var")}
         self.spatial = case.function.startswith("spatial")
         self.batches, mode = [], param.get("mode")
         for step in steps:
@@ -54,12 +55,15 @@ class Running:
         return gamma * (x - rm) / np.sqrt(rv + self.eps) + beta
 
 
-def running_values(case, predict) -> bool:
+def running_values(case, predict, never_stored=False) -> bool:
     """The student's running_mean and running_var are what `predict(Running)` says (each
     key may also be right), at least one of them is explained, and a wrong test-mode
-    output is the one their own running values give."""
+    output is the one their own running values give. never_stored: a value missing after
+    the calls counts as its initial one when bn_param did not hold it at first."""
     if case.function not in FUNCTIONS or not any(k in case.wrong_keys for k in ("running_mean", "running_var")):
         return False
+    if not case.others_right("running_mean", "running_var", "out"):
+        return False        # a wrong train-mode output is another mistake (the normalization)
     try:
         running = Running(case)
     except (KeyError, TypeError, ValueError, IndexError):
@@ -67,25 +71,30 @@ def running_values(case, predict) -> bool:
     if not running.batches:
         return False
     predicted = dict(zip(("running_mean", "running_var"), predict(running)))
-    explained = False
+    explained, own = False, {}
     for key, value in predicted.items():
+        missing = case.got.get(key) is None
+        own[key] = value if missing else case.array(key)
         if key in case.wrong_keys:
-            if not case.got_is(key, value):
+            if missing and not (never_stored and not running.given[key]):
+                return False
+            if not missing and not case.got_is(key, value):
                 return False
             explained = True
     if not explained:
         return False
     if "out" not in case.wrong_keys:
         return True
-    rm, rv = (case.array(key) for key in ("running_mean", "running_var"))
+    rm, rv = own["running_mean"], own["running_var"]
     return (running.last_mode == "test" and rm is not None and rv is not None
             and case.near("out", running.test_output(rm, rv)))
 
 
 @signature("running_unchanged")
 def running_unchanged(case):
-    """Never updated: the running values are still the initial ones (zeros by default)."""
-    return running_values(case, lambda r: r.initial)
+    """Never updated or never written back: the running values are still the initial ones
+    (zeros by default), or missing from bn_param."""
+    return running_values(case, lambda r: r.initial, never_stored=True)
 
 
 @signature("running_off_by_momentum")

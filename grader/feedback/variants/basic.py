@@ -26,10 +26,18 @@ def relu_backward_not_gated(function, inputs):
     return {"dx": dout}
 
 
-@variant("relu_backward_times_input")
-def relu_backward_times_input(function, inputs):
+@variant("relu_backward_times_output")
+def relu_backward_times_output(function, inputs):
+    """dout multiplied by the forward's output instead of gated by its sign."""
     x, dout = _arrays(inputs, "x", "dout")
     return {"dx": dout * np.maximum(0, x)}
+
+
+@variant("relu_backward_gates_on_dout")
+def relu_backward_gates_on_dout(function, inputs):
+    """The gate decided by the sign of the upstream gradient instead of the forward input."""
+    (dout,) = _arrays(inputs, "dout")
+    return {"dx": dout * (dout > 0)}
 
 
 @variant("relu_backward_ignores_dout")

@@ -21,8 +21,6 @@ from grader.feedback.registry import variant
 class NetFlags:
     regularized: str = "weights"     # weights | norm (also gamma, beta) | all (also biases)
     test_mode: bool = True           # False: loss(X) without y still runs in train mode
-    relu_on_scores: bool = False
-    relu_before_norm: bool = False
 
 
 def _norm_forward(h, gamma, beta, kind, param):
@@ -76,26 +74,17 @@ class Network:
                 param["mode"] = mode if f.test_mode else "train"
         h, caches = X.reshape(X.shape[0], -1).astype(self.dtype), []
         for i in range(1, self.L):
-            inp = h
-            h = inp @ p["W%d" % i] + p["b%d" % i]
-            steps = ["relu", "norm"] if f.relu_before_norm else ["norm", "relu"]
-            record = {"x": inp}
-            for step in steps:
-                if step == "relu":
-                    record["relu_in"], h = h, np.maximum(0, h)
-                elif self.kind:
-                    h, record["norm"] = _norm_forward(h, p["gamma%d" % i], p["beta%d" % i], self.kind,
-                                                      self.bn_params[i - 1])
+            record = {"x": h}
+            h = h @ p["W%d" % i] + p["b%d" % i]
+            if self.kind:
+                h, record["norm"] = _norm_forward(h, p["gamma%d" % i], p["beta%d" % i], self.kind,
+                                                  self.bn_params[i - 1])
+            record["relu_in"], h = h, np.maximum(0, h)
             caches.append(record)
         scores = h @ p["W%d" % self.L] + p["b%d" % self.L]
-        pre_scores = scores
-        if f.relu_on_scores:
-            scores = np.maximum(0, scores)
         if y is None:
             return scores
         loss, d = _softmax(scores, y)
-        if f.relu_on_scores:
-            d = d * (pre_scores > 0)
         regularized = [k for k in p if k[0] == "W" or (f.regularized == "all")
                        or (f.regularized == "norm" and k.startswith(("gamma", "beta")))]
         loss += 0.5 * self.reg * sum(np.sum(p[k] * p[k]) for k in regularized)
@@ -103,12 +92,9 @@ class Network:
         d = d @ p["W%d" % self.L].T
         for i in range(self.L - 1, 0, -1):
             record = caches[i - 1]
-            steps = ["norm", "relu"] if f.relu_before_norm else ["relu", "norm"]
-            for step in steps:
-                if step == "relu":
-                    d = d * (record["relu_in"] > 0)
-                elif self.kind:
-                    d, grads["gamma%d" % i], grads["beta%d" % i] = _norm_backward(d, record["norm"])
+            d = d * (record["relu_in"] > 0)
+            if self.kind:
+                d, grads["gamma%d" % i], grads["beta%d" % i] = _norm_backward(d, record["norm"])
             grads["W%d" % i], grads["b%d" % i] = record["x"].T @ d, d.sum(axis=0)
             d = d @ p["W%d" % i].T
         for k in regularized:
@@ -152,5 +138,3 @@ def network_variant(name: str, *flag_sets: dict, needs_normalization=False):
 
 network_variant("net_reg_gamma_beta", {"regularized": "norm"}, {"regularized": "all"})
 network_variant("net_test_mode_batch_stats", {"test_mode": False}, needs_normalization=True)
-network_variant("net_relu_on_scores", {"relu_on_scores": True})
-network_variant("net_relu_before_norm", {"relu_before_norm": True}, needs_normalization=True)

@@ -3,7 +3,8 @@
 The forward passes are one parametrized implementation (`Flags` says which mistake it makes);
 a batch norm input may be one call (x, gamma, beta, bn_param) or a sequence of calls sharing
 bn_param ({"bn_param": ..., "steps": [{x, gamma, beta, mode}, ...]}): the outputs are then
-those of the last call and the running averages after it.
+the last call's "out", the outputs of the calls before it ("earlier_outs", a list) and the
+running averages after the last call.
 """
 from __future__ import annotations
 
@@ -23,10 +24,10 @@ class Flags:
     running: str = "ok"           # ok | swapped | std | std_eps (std with eps)
     test: str = "running"         # running | batch | no_sqrt
     stat_axis: int = 0            # batch norm statistics over axis 0 (right) or 1
-    layout: str = "ok"            # spatial: ok | reshape_only | no_move_back | batch_only
+    layout: str = "ok"            # spatial: ok | reshape_only | no_move_back
     ln_axis: int = 1
     ln_eps: float | None = None   # a fixed eps instead of ln_param's
-    groups: str = "ok"            # group norm: ok | interleaved | batch | channels
+    groups: str = "ok"            # group norm: ok | interleaved | swapped | batch | channels
 
 
 def _std(var, eps, eps_mode):
@@ -43,13 +44,13 @@ def bn_core(x, gamma, beta, param: dict, f: Flags):
     rv = np.asarray(param.get("running_var", np.zeros(D)), dtype=float)
     if mode == "train":
         x_hat, mu, var = standardize(x, f.stat_axis, eps, f.ddof, f.eps_mode)
-        if f.stat_axis == 0:
+        if f.stat_axis == 0:        # statistics over the other axis stay (N, 1) and broadcast
             mu, var = mu[0], var[0]
-            statistic = {"ok": var, "swapped": var, "std": np.sqrt(var), "std_eps": np.sqrt(var + eps)}
-            if f.running == "swapped":
-                rm, rv = (1 - m) * rm + m * mu, (1 - m) * rv + m * var
-            else:
-                rm, rv = m * rm + (1 - m) * mu, m * rv + (1 - m) * statistic[f.running]
+        statistic = {"ok": var, "swapped": var, "std": np.sqrt(var), "std_eps": np.sqrt(var + eps)}
+        if f.running == "swapped":
+            rm, rv = (1 - m) * rm + m * mu, (1 - m) * rv + m * var
+        else:
+            rm, rv = m * rm + (1 - m) * mu, m * rv + (1 - m) * statistic[f.running]
     elif mode == "test":
         if f.test == "batch":
             x_hat = standardize(x, 0, eps, f.ddof, f.eps_mode)[0]
@@ -65,12 +66,6 @@ def bn_core(x, gamma, beta, param: dict, f: Flags):
 
 def spatial_core(x, gamma, beta, param: dict, f: Flags):
     C = x.shape[1]
-    if f.layout == "batch_only":
-        if param["mode"] != "train":
-            raise ValueError("not modelled")
-        channel = (1, C) + (1,) * (x.ndim - 2)
-        x_hat = standardize(x, 0, param.get("eps", 1e-5), f.ddof, f.eps_mode)[0]
-        return gamma.reshape(channel) * x_hat + beta.reshape(channel)
     if f.layout == "reshape_only":
         return bn_core(x.reshape(-1, C), gamma, beta, param, f).reshape(x.shape)
     last = np.moveaxis(x, 1, -1)
@@ -84,15 +79,15 @@ def bn_sequence(function, inputs, f: Flags):
     param = dict(inputs.get("bn_param") or {})
     steps = inputs.get("steps") or [{k: inputs[k] for k in ("x", "gamma", "beta")}]
     core = spatial_core if function.startswith("spatial") else bn_core
-    out = None
+    outs = []
     for step in steps:
         if "mode" in step:
             param["mode"] = step["mode"]
         x, gamma, beta = (np.asarray(step[k], dtype=float) for k in ("x", "gamma", "beta"))
-        out = core(x, gamma, beta, param, f)
-    result = {"out": out}
-    if f.stat_axis == 0 and f.layout != "batch_only":
-        result["running_mean"], result["running_var"] = param["running_mean"], param["running_var"]
+        outs.append(core(x, gamma, beta, param, f))
+    result = {"out": outs[-1], "running_mean": param["running_mean"], "running_var": param["running_var"]}
+    if len(outs) > 1:
+        result["earlier_outs"] = outs[:-1]
     return result
 
 
@@ -107,8 +102,10 @@ def groupnorm(inputs, f: Flags):
     N, C, H, W = x.shape
     G = int(inputs["G"])
     eps = (inputs.get("gn_param") or {}).get("eps", 1e-5)
-    if f.groups == "interleaved":
+    if f.groups == "interleaved":       # group g holds channels g, g + G, g + 2G, ...
         grouped, axes = x.reshape(N, C // G, G, H, W), (1, 3, 4)
+    elif f.groups == "swapped":         # C/G groups of G channels
+        grouped, axes = x.reshape(N, C // G, G, H, W), (2, 3, 4)
     else:
         grouped = x.reshape(N, G, C // G, H, W)
         axes = {"ok": (2, 3, 4), "batch": (0, 2, 3, 4), "channels": (2,)}[f.groups]
@@ -118,9 +115,11 @@ def groupnorm(inputs, f: Flags):
 
 def norm_forward(function, inputs, f: Flags):
     kind = family(function)
-    if kind in ("batchnorm", "spatial_batchnorm"):
-        return bn_sequence(function, inputs, f)
-    return layernorm(inputs, f) if kind == "layernorm" else groupnorm(inputs, f)
+    # a mistake may divide by zero (N − 1 with N = 1): it then gives nan like the student's code
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if kind in ("batchnorm", "spatial_batchnorm"):
+            return bn_sequence(function, inputs, f)
+        return layernorm(inputs, f) if kind == "layernorm" else groupnorm(inputs, f)
 
 
 def forward_variant(name: str, *flag_sets: dict, functions=None):
@@ -148,8 +147,8 @@ forward_variant("bn_test_no_sqrt", {"test": "no_sqrt"}, functions=BN)
 forward_variant("ln_over_batch_axis", {"ln_axis": 0}, functions=("layernorm_forward",))
 forward_variant("ln_ignores_eps_param", {"ln_eps": 1e-5}, functions=("layernorm_forward",))
 forward_variant("sbn_not_moved_back", {"layout": "no_move_back"}, functions=BN[1:])
-forward_variant("sbn_stats_over_batch_only", {"layout": "batch_only"}, functions=BN[1:])
 forward_variant("gn_groups_interleaved", {"groups": "interleaved"}, functions=("spatial_groupnorm_forward",))
+forward_variant("gn_groups_swapped", {"groups": "swapped"}, functions=("spatial_groupnorm_forward",))
 forward_variant("gn_stats_include_batch", {"groups": "batch"}, functions=("spatial_groupnorm_forward",))
 forward_variant("gn_stats_without_spatial", {"groups": "channels"}, functions=("spatial_groupnorm_forward",))
 

@@ -19,7 +19,8 @@ def sgd_momentum(w, dw, config, keep_velocity=True):
     config.setdefault("momentum", 0.9)
     v = config.get("velocity", np.zeros_like(w))
     new_v = config["momentum"] * v - config["learning_rate"] * dw
-    config["velocity"] = new_v if keep_velocity else v
+    if keep_velocity:
+        config["velocity"] = new_v
     return w + new_v, config
 
 
@@ -66,9 +67,11 @@ def run_steps(rule: str, inputs: dict, **flags) -> dict:
     w = np.asarray(inputs["w"], dtype=float)
     dws = inputs["dws"] if "dws" in inputs else [inputs["dw"]]
     config = copy.deepcopy(inputs.get("config")) or {}
-    for dw in dws:
-        w, config = step(np.array(w, copy=True), np.asarray(dw, dtype=float), config, **flags)
-    return {"next_w": w, **{key: config[key] for key in state}}
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for dw in dws:
+            w, config = step(np.array(w, copy=True), np.asarray(dw, dtype=float), config, **flags)
+    # a state the rule never stored is None, as the student's config returns it
+    return {"next_w": w, **{key: config.get(key) for key in state}}
 
 
 def rule_variant(name: str, rule: str, **flags):
