@@ -27,7 +27,7 @@ PATTERNS = {
     "keyword argument": re.compile(
         r"\b(axis|axes|keepdims|ddof|dtype|size|out|where|initial|copy)\s*=|\(\s*[^()\n]*\b%s=[^=\s]"
         % NAME),
-    "indexing": re.compile(r"\b%s\s?\[|\[\s*:|\[[^\]\n]*:[^\]\n]*\]|::" % NAME),
+    "indexing": re.compile(r"\b%s\[|\[\s*:|\[[^\]\n]*:[^\]\n]*\]|::" % NAME),
     "transpose attribute": re.compile(r"\b%s\.T\b" % NAME),
     "power": re.compile(r"\*\*"),
     "product of names": re.compile(r"\b%s\s*[*@]\s*[A-Za-z_(0-9]|[A-Za-z0-9_)]\s*[*@]\s*%s\b"

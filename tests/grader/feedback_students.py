@@ -430,11 +430,16 @@ MISTAKES = {
     # batch norm backward, closed form
     "bn_alt_sums_for_means": [S("batchnorm_backward_alt", ("g.mean(axis=0) - xhat * (g * xhat).mean(axis=0)",
                                                            "g.sum(axis=0) - xhat * (g * xhat).sum(axis=0)"))],
-    "bn_alt_missing_gamma": [S("batchnorm_backward_alt", ("g = dout * gamma", "g = dout"))],
+    "bn_alt_missing_gamma": [S("batchnorm_backward_alt", ("g = dout * gamma", "g = dout")),
+                             S("layernorm_backward", ("g = dout * gamma", "g = dout")),
+                             S("spatial_groupnorm_backward", ("g = (dout * gamma).reshape", "g = dout.reshape")),
+                             S("batchnorm_backward", ("dxhat = dout * gamma", "dxhat = dout"))],
     # layer norm
     "ln_over_batch_axis": [S("layernorm_forward", ("mu = x.mean(axis=1, keepdims=True)", "mu = x.mean(axis=0)"),
                              ("var = x.var(axis=1, keepdims=True)", "var = x.var(axis=0)"))],
-    "ln_var_unbiased": [S("layernorm_forward", ("x.var(axis=1, keepdims=True)", "x.var(axis=1, keepdims=True, ddof=1)"))],
+    "ln_var_unbiased": [S("layernorm_forward", ("x.var(axis=1, keepdims=True)", "x.var(axis=1, keepdims=True, ddof=1)")),
+                        S("spatial_groupnorm_forward", ("xg.var(axis=axes, keepdims=True)",
+                                                        "xg.var(axis=axes, keepdims=True, ddof=1)"))],
     "ln_ignores_eps_param": [S("layernorm_forward", ('eps = ln_param.get("eps", 1e-5)', "eps = 1e-5"))],
     "ln_broadcast_without_keepdims": [S("layernorm_forward", ("mu = x.mean(axis=1, keepdims=True)", "mu = x.mean(axis=1)"))],
     "ln_backward_batch_axis": [S("layernorm_backward", ("g.mean(axis=1, keepdims=True) - x_hat * (g * x_hat).mean(axis=1, keepdims=True)",
