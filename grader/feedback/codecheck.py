@@ -22,7 +22,7 @@ PATTERNS = {
         r"(?<![=!<>\w])(%s\s*=(?!=)|%s\s*(\[[^\]\n]*\]|\.%s)\s*=(?!=)|%s\s*(\*\*|[-+*/@%%])=)"
         % (LONG_NAME, NAME, NAME, NAME)),
     "numpy": re.compile(r"\b(np|numpy)\.\w"),
-    "method call": re.compile(r"\b%s\.%s\s*\(" % (NAME, NAME)),
+    "method call": re.compile(r"\b%s\.%s\s*\(|(?:^|[\s(`])\.%s\s*\(" % (NAME, NAME, NAME)),
     "array call": re.compile(r"(?<![\w.])(%s)\s*\(\s*[A-Za-z0-9_(\-\[]" % "|".join(CALLS)),
     "keyword argument": re.compile(
         r"\b(axis|axes|keepdims|ddof|dtype|size|out|where|initial|copy)\s*=|\(\s*[^()\n]*\b%s=[^=\s]"
