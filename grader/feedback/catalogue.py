@@ -175,7 +175,8 @@ def _by_language(data: dict, table: str) -> dict:
         raise CatalogueError("[%s.en] and [%s.zh] must have the same keys" % (table, table))
     for lang in LANGUAGES:
         for key, value in found[lang].items():
-            if not isinstance(value, str) or not value.strip():
+            # a separator may be blank: Chinese sentences follow each other without a space
+            if not isinstance(value, str) or not (value.strip() or key.endswith("_separator")):
                 raise CatalogueError("%s.%s.%s is missing or empty" % (table, lang, key))
     return found
 

@@ -52,7 +52,7 @@ def numbers_text(diagnosis: Diagnosis, phrases: dict) -> str:
     right = [output_name(item.name) for item in diagnosis.evidence if item.status == RIGHT]
     if right and lines:
         lines.append(phrases["evidence_right"].format(names=phrases["list_separator"].join(right)))
-    return " ".join(lines)
+    return phrases["sentence_separator"].join(lines)
 
 
 def diagnosis_sentence(diagnosis: Diagnosis, lang: str, phrases: dict) -> str:
