@@ -3,24 +3,36 @@
     diagnose(function, inputs, got, expected, tolerance) -> Diagnosis
     diagnose_error(function, error_type, message, inputs) -> Diagnosis
 
-`inputs` are the values the hidden test gave the student's code, by name (x, w, b, dout,
-gamma, beta, bn_param, G, gn_param, ln_param, dropout_param, y; for a sequence of batch norm
-calls {"bn_param", "steps": [{x, gamma, beta, mode}, ...]}, whose outputs are the last call's
-"out", the earlier calls' "earlier_outs" (a list) and the running averages after the last
-call; for an update rule {w, dws, config}, outputs the last step's "next_w" and the config's
-state; for the network {init, runs}, outputs the last run's loss, grads, scores, bn_params
-or the initial "params"). `got` and `expected` hold the student's and the
-reference's outputs by name, nested dicts allowed ({"grads": {"W1": ...}}). Every catalogued
-mistake of the function is tried (a variant: its outputs computed on the same inputs; a
-signature: an exact relation in the numbers); a mistake is named only when exactly one
-matches.
+`got` and `expected` hold the student's and the reference's outputs by name (nested dicts and
+lists are flattened to "grads/W1", "bn_params/0/running_var"); `inputs` the values the hidden
+test gave the student's code, by name:
+
+    affine_*, relu_*, softmax_loss   x, w, b, y; a backward also dout    -> out | dx, dw, db | loss, dx
+    *norm*_forward                   x, gamma, beta, bn_param | ln_param | G, gn_param -> out,
+                                     and for batch norm running_mean, running_var (as left in bn_param)
+    a sequence of batch norm calls   {"bn_param": first, "steps": [{x, gamma, beta, mode}, ...]}
+                                     -> out (last call), earlier_outs (list), running_mean, running_var
+    *norm*_backward                  the forward's inputs and dout       -> dx, dgamma, dbeta
+    dropout_forward                  x, dropout_param -> out; expected {} in train mode (it is
+                                     checked by its properties), {"out": x} in test mode
+    dropout_backward                 x, dropout_param, dout, and "out": the student's own forward
+                                     output -> dx (expected: dout where out is non-zero, over p)
+    sgd_momentum, rmsprop, adam      w, dws (one gradient per step), config (the first) ->
+                                     next_w after the last step, velocity | cache | m, v, t
+    FullyConnectedNet                init (constructor keywords), runs ([{params, X, y, bn_params}])
+                                     -> the last run's loss, grads, scores, bn_params; for the
+                                     initial parameters runs = [] and got {"params": ...}
+
+Every catalogued mistake of the function is tried (a variant: its outputs computed on the same
+inputs; a signature: an exact relation in the numbers); a mistake is named only when exactly
+one matches.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from grader.feedback.case import Case
-from grader.feedback.catalogue import Catalogue, KnowledgePoint, Mistake, load_catalogue
+from grader.feedback.catalogue import Catalogue, Mistake, load_catalogue
 from grader.feedback.evidence import OutputEvidence, evidence
 from grader.feedback.registry import EXCEPTIONS, SIGNATURES, VARIANTS
 
@@ -119,7 +131,3 @@ def _exception_matches(name, function, error_type, message, inputs) -> bool:
         return bool(EXCEPTIONS[name](function, error_type, message or "", inputs or {}))
     except (ArithmeticError, LookupError, TypeError, ValueError):
         return False
-
-
-def knowledge_point(diagnosis: Diagnosis) -> KnowledgePoint:
-    return diagnosis.teaching()[0]
