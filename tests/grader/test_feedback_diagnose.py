@@ -162,3 +162,30 @@ def test_a_missing_mean_path_and_a_missing_variance_path_are_told_apart():
     assert np.abs(no_mean["dx"].sum(axis=0)).max() > 1e-3 and np.abs((no_var["dx"] * x_hat).sum(axis=0)).max() > 1e-3
     assert diagnose("batchnorm_backward", inputs, no_mean, expected, TOL).mistake_id == "bn_backward_no_mean_path"
     assert diagnose("batchnorm_backward", inputs, no_var, expected, TOL).mistake_id == "bn_backward_no_var_path"
+
+
+class Weird:
+    """An object a student's code might return: it refuses to become an array."""
+
+    def __array__(self, *args, **kwargs):
+        raise RuntimeError("no")
+
+    def __len__(self):
+        raise RuntimeError("no")
+
+
+GARBAGE = [None, "text", Weird(), [[1, 2], [3]], {"a": 1}, np.array(["x"]), np.zeros((0,)),
+           np.full((3, 3), np.nan), 1e300, -1]
+
+
+def test_every_function_survives_any_returned_value():
+    from tests.grader.feedback_scenarios import SCENARIOS, load_package, trials_for
+    reference = load_package()
+    for trial in trials_for(list(SCENARIOS), reference, reference):
+        keys = list(trial.got) or ["out"]
+        for value in GARBAGE:
+            got = {key: value for key in keys}
+            result = diagnose(trial.function, trial.inputs, got, trial.expected, trial.tolerance)
+            assert result.function == trial.function
+        result = diagnose_error(trial.function, Weird, Weird(), trial.inputs)
+        assert result.mistake is None
