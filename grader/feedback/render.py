@@ -38,6 +38,9 @@ def evidence_line(item: OutputEvidence, phrases: dict) -> str:
     where = shape_text(item.worst) if item.worst else "()"
     if item.status == NON_FINITE:
         return phrases["evidence_non_finite"].format(name=name, where=where)
+    if item.entries == 1 and not item.shape:        # a number (a loss): no position to give
+        return phrases["evidence_wrong_number"].format(name=name, got=number(item.got),
+                                                       expected=number(item.expected), error=number(item.rel_error))
     if item.factor is not None:
         key = "evidence_negated" if abs(item.factor + 1) < 1e-6 else "evidence_factor"
         return phrases[key].format(name=name, factor=number(item.factor))

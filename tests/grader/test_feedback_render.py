@@ -31,7 +31,9 @@ def test_english_report_of_a_named_mistake_in_order():
     mistake = CATALOGUE.mistake("softmax_loss_summed")
     lines = render(result, "en").splitlines()
     assert lines[0] == "Diagnosis: " + mistake.diagnosis.en
-    assert lines[1] == "What the numbers show: Every entry of loss is 4 times the expected value. Right: dx."
+    loss = result.evidence[0]
+    assert lines[1] == "What the numbers show: loss is %.3g, expected %.3g (relative error %.3g). Right: dx." % (
+        loss.got, loss.expected, loss.rel_error)
     assert lines[2] == "Knowledge point: The loss of a batch is an average. " + mistake.explanation.en
     assert lines[3] == "Where the notebook teaches it: FullyConnectedNets.ipynb, section “Softmax loss”"
     assert lines[4] == "Question to ask yourself: " + mistake.question.en
@@ -43,7 +45,9 @@ def test_chinese_report_of_a_named_mistake():
     mistake = CATALOGUE.mistake("softmax_loss_summed")
     lines = render(result, "zh").splitlines()
     assert lines[0] == "诊断：" + mistake.diagnosis.zh
-    assert lines[1] == "数值显示：loss 的每个元素都是期望值的 4 倍。正确的有：dx。"
+    loss = result.evidence[0]
+    assert lines[1] == "数值显示：loss 是 %.3g，期望值是 %.3g（相对误差 %.3g）。正确的有：dx。" % (
+        loss.got, loss.expected, loss.rel_error)
     assert lines[2].startswith("知识点：批次的损失是平均值。")
     assert lines[3] == "笔记本中的讲解位置：FullyConnectedNets.ipynb 中的“Softmax loss”一节"
     assert lines[4] == "问问自己：" + mistake.question.zh
@@ -84,7 +88,8 @@ def synthetic_evidence():
     shown = evidence({"a": np.array([1.0, 2.0]), "b": np.array([2.0, 4.0]), "c": np.array([-1.0, -2.0]),
                       "d": np.ones(3), "e": np.array([np.nan, 1.0]), "grads/W1": None, "f": "text"},
                      {name: np.array([1.0, 2.0]) for name in ("a", "b", "c", "d", "e", "grads/W1", "f")}, 1e-7)
-    return shown + (OutputEvidence("g", "wrong", 0.5, 1, 2, (1,), 3.0, 1.0, None, (2,), (2,)),)
+    return shown + (OutputEvidence("g", "wrong", 0.5, 1, 2, (1,), 3.0, 1.0, None, (2,), (2,)),
+                    OutputEvidence("loss", "wrong", 0.5, 1, 1, (), 3.0, 1.0, 3.0, (), ()))
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
