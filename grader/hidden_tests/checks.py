@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from grader.feedback import diagnose, stored
 from grader.hidden_tests.child.protocol import Unsupported
 from grader.report.prose import fmt, shape_text  # noqa: F401 (the tests' headers use them)
 from grader.results import Finding, Mismatch, Outcome, TestResult, Verdict
@@ -22,6 +23,15 @@ def found(passed: bool, outcome: Outcome | None = None, *, header: str = "",
     return TestResult(function="", what="", group="", passed=passed, outcome=outcome,
                       header=header, findings=list(findings), notes=list(notes), hint=hint,
                       data=data)
+
+
+def with_diagnosis(result: TestResult, function: str, inputs: dict, got: dict, expected: dict,
+                   tolerance: float) -> TestResult:
+    """A failed test gets the diagnosis of its numbers (grader/feedback: which known mistake they
+    match, what they show), kept as data in the result; the report says it in words."""
+    if not result.passed and result.outcome is not Outcome.STUB:
+        result.data["diagnosis"] = stored.to_data(diagnose(function, inputs, got, expected, tolerance))
+    return result
 
 
 def elementwise_error(x: np.ndarray, y: np.ndarray) -> np.ndarray:

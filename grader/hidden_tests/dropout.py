@@ -98,7 +98,7 @@ def check_backward_mask(student, rng, settings, shape, dropout_param):
     x, dout = nonzero_input(rng, shape), rng.normal(0, 1, shape)
     p = dropout_param["p"]
     header = ("Ran your dropout_forward then your dropout_backward on %s with dropout_param %s; "
-              "dx must be dout * (out != 0) / p for the forward's own mask." % (
+              "dx must use the mask of that forward pass, scaled as the forward scaled it." % (
                   describe_inputs(x=x, dout=dout), dropout_param))
     reply = forward_backward(student, settings, "dropout_forward", "dropout_backward",
                              [x, dropout_param], dout, header=header)

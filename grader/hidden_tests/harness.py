@@ -13,8 +13,9 @@ from typing import Callable
 
 import numpy as np
 
+from grader.feedback import diagnose_error, stored
 from grader.hidden_tests.checks import (
-    as_array, compare, describe_inputs, failed_check, found, outcome)
+    as_array, compare, describe_inputs, failed_check, found, outcome, with_diagnosis)
 from grader.hidden_tests.student_process import Reply
 from grader.results import Finding, Outcome, TestResult, Verdict
 
@@ -57,9 +58,13 @@ class StudentCallFailed(Exception):
         self.function, self.reply, self.header = function, reply, header
 
     def result(self) -> TestResult:
-        return found(False, OUTCOME_OF_STATUS.get(self.reply.status, Outcome.RAISED),
-                     header=self.header, notes=[self.reply.message], where=self.function,
-                     status=self.reply.status, error=self.reply.error or None)
+        result = found(False, OUTCOME_OF_STATUS.get(self.reply.status, Outcome.RAISED),
+                       header=self.header, notes=[self.reply.message], where=self.function,
+                       status=self.reply.status, error=self.reply.error or None)
+        if self.reply.status == "raised" and self.reply.error.get("type"):
+            result.data["diagnosis"] = stored.to_data(diagnose_error(
+                self.function, self.reply.error["type"], self.reply.error.get("message", "")))
+        return result
 
 
 def ask(student, settings: dict, op: dict, *, function: str = "", header: str = "",
@@ -198,11 +203,15 @@ def check_forward(student, reference, settings, function, args, names, hint, *,
     reply = call(student, settings, function, args, module=module, pick=0, header=header)
     expected, ref_args = reference_call(getattr(getattr(reference, module), function), args)
     checks = [compare("out", reply.result["result"], expected[0], settings.tolerance)]
+    got, wanted = {"out": reply.result["result"]}, {"out": expected[0]}
     for index, keys in (written_back or {}).items():
         after = reply.result["args_after"][index]
         for key in keys:
             checks.append(compare_key(names[index], after, key, ref_args[index][key], settings))
-    return outcome(header, checks, hint)
+            got[key] = after.get(key) if isinstance(after, dict) else None
+            wanted[key] = ref_args[index][key]
+    return with_diagnosis(outcome(header, checks, hint), function, dict(zip(names, args)), got,
+                          wanted, settings.tolerance)
 
 
 def compare_key(owner: str, mapping, key: str, expected, settings) -> Finding:
@@ -241,9 +250,12 @@ def check_backward(student, rng, reference, settings, *, forward, backward, args
     tolerance = settings.tolerance
     checks = [compare(name, value, ref, tolerance) for name, value, ref in zip(wrt, got, expected)]
     if all(check.ok for check in checks) or any(check.verdict is Verdict.NONE for check in checks):
-        return outcome(header, checks, hint)
-    return diagnose(student, settings, header, checks, got, reply.result["forward"], ref_out,
-                    forward, args, wrt, dout, hint, module)
+        result = outcome(header, checks, hint)
+    else:
+        result = diagnose(student, settings, header, checks, got, reply.result["forward"], ref_out,
+                          forward, args, wrt, dout, hint, module)
+    return with_diagnosis(result, backward, {**dict(zip(names, args)), "dout": dout},
+                          dict(zip(wrt, got)), dict(zip(wrt, expected)), tolerance)
 
 
 def diagnose(student, settings, header, checks, got, student_out, ref_out, forward, args,

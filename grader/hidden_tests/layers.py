@@ -1,7 +1,7 @@
 """Hidden tests of the basic layers: affine, ReLU, softmax loss."""
 import numpy as np
 
-from grader.hidden_tests.checks import compare, describe_inputs, outcome
+from grader.hidden_tests.checks import compare, describe_inputs, outcome, with_diagnosis
 from grader.hidden_tests.harness import (
     call, check_backward, check_forward, diagnose, reference_call, hidden_test)
 from grader.results import Verdict
@@ -92,9 +92,12 @@ def check_softmax(student, rng, reference, settings, x, y):
     checks = [compare("loss", got[0], loss, settings.tolerance),
               compare("dx", got[1], dx, settings.tolerance)]
     if checks[1].ok or any(check.verdict is Verdict.NONE for check in checks):
-        return outcome(header, checks, "softmax")
-    return diagnose(student, settings, header, checks, got[1:], got[0], loss, "softmax_loss",
-                    [x, y], {"dx": 0}, 1.0, "softmax", "layers", labels=("loss", "dx"))
+        result = outcome(header, checks, "softmax")
+    else:
+        result = diagnose(student, settings, header, checks, got[1:], got[0], loss, "softmax_loss",
+                          [x, y], {"dx": 0}, 1.0, "softmax", "layers", labels=("loss", "dx"))
+    return with_diagnosis(result, "softmax_loss", {"x": x, "y": y},
+                          {"loss": got[0], "dx": got[1]}, {"loss": loss, "dx": dx}, settings.tolerance)
 
 
 @test("softmax_loss", "small logits")

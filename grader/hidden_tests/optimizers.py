@@ -3,7 +3,7 @@ import copy
 import numpy as np
 
 from grader.hidden_tests.checks import (
-    check_exact, compare, describe_value, failed_check, outcome, shape_text)
+    check_exact, compare, describe_value, failed_check, outcome, shape_text, with_diagnosis)
 from grader.hidden_tests.harness import ask, global_rng_kept, hidden_test
 
 test = hidden_test
@@ -47,7 +47,10 @@ def check_rule(student, rng, reference, settings, rule, shape, config, steps=5):
             checks.append(check_exact(name, final[key], expected[key]))
         else:
             checks.append(compare(name, final[key], expected[key], tolerance))
-    return outcome(header, checks, rule)
+    got = {"next_w": mine[-1]["next_w"], **{key: final.get(key) for key in STATE_KEYS[rule]}}
+    wanted = {"next_w": theirs[-1][0], **{key: expected[key] for key in STATE_KEYS[rule]}}
+    return with_diagnosis(outcome(header, checks, rule), rule, {"w": w, "dws": dws, "config": config},
+                          got, wanted, tolerance)
 
 
 @test("sgd_momentum", "5 steps with the default config")

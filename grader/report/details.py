@@ -10,6 +10,7 @@ from collections.abc import Collection
 
 import grader
 from grader.report.i18n import say
+from grader.report.prose import diagnosis_of
 from grader.report.text import HIDDEN, clean_text, shown_output
 from grader.results import SubmissionResult, TestResult
 
@@ -116,6 +117,8 @@ def summary_text(result: SubmissionResult, hide: Collection[str] = HIDDEN, lang:
 
 
 def output_text(t: TestResult, hide: Collection[str] = HIDDEN, lang: str = "en") -> str:
-    """A test's output followed by its detail lines, as plain text."""
+    """A failed test's diagnosis, then its output and its detail lines, as plain text."""
+    diagnosis = "\n".join(f"{heading}: {clean_text(text, 2000)}"
+                          for heading, text in diagnosis_of(t, lang, t.visibility in hide))
     details = "\n".join(f"{label}: {text}" for label, text in detail_lines(t, hide, lang))
-    return "\n\n".join(part for part in (shown_output(t, hide, lang), details) if part)
+    return "\n\n".join(part for part in (diagnosis, shown_output(t, hide, lang), details) if part)

@@ -35,11 +35,11 @@ UI: dict[str, dict[str, str]] = {
     "all_passed": {"en": "All {count} tests passed.", "zh": "全部 {count} 个测试通过。"},
     "some_failed": {"en": "{failed} of {count} tests failed.", "zh": "{count} 个测试中有 {failed} 个未通过。"},
     "no_isolation": {
-        "en": "**⚠️ WARNING: NO ISOLATION (isolation: none).** The student's code ran as the "
+        "en": "**⚠️ WARNING: NO ISOLATION (isolation level “none”).** The student's code ran as the "
               "grader's own user with resource limits only. It could have read the reference "
               "solutions and hidden inputs, or written where the grader writes. Treat these scores "
               "as untrusted and regrade with bubblewrap or an unprivileged user.",
-        "zh": "**⚠️ 警告：没有隔离（isolation: none）。** 学生代码以评分程序自己的用户身份运行，只有资源"
+        "zh": "**⚠️ 警告：没有隔离（隔离级别为 “none”）。** 学生代码以评分程序自己的用户身份运行，只有资源"
               "限制，可能读到参考答案和隐藏输入，或写入评分程序的输出位置。这些分数不可信，请用 "
               "bubblewrap 或非特权用户重新评分。"},
     "why_values": {"en": "Some returned values differ from the reference: see the first mismatch below.",

@@ -10,7 +10,7 @@ import markdown
 
 from grader.report.details import _finite, detail_lines, grader_version, points
 from grader.report.i18n import say
-from grader.report.prose import function_diagnosis
+from grader.report.prose import diagnosis_of, function_diagnosis
 from grader.report.text import HIDDEN, clean_text, md_fenced, md_inline, shown_output
 from grader.results import SubmissionResult, TestResult
 
@@ -68,6 +68,8 @@ def _md_test(t: TestResult, hide: Collection[str], lang: str) -> str:
     mark = "✅" if t.passed else "❌"
     tag = f" *({say('hidden_test', lang)})*" if t.visibility in hide else ""
     lines = [f"### {mark} {md_inline(t.name)} ({points(t.score)} / {points(t.max_score)}){tag}", ""]
+    lines += [f"- **{md_inline(heading)}:** {md_inline(text, 2000)}"
+              for heading, text in diagnosis_of(t, lang, t.visibility in hide)]
     lines += [f"- **{label}:** {md_inline(text, 600)}" for label, text in detail_lines(t, hide, lang)]
     if output := shown_output(t, hide, lang):
         lines += ["", md_fenced(output)]

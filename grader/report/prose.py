@@ -5,11 +5,11 @@ text; the tests themselves only return findings.
 """
 from __future__ import annotations
 
-from grader.report.hints import HINTS
+from grader.feedback import Diagnosis, sections, stored
+from grader.feedback.catalogue import load_catalogue
 from grader.report.i18n import say
 from grader.results import Finding, Outcome, TestResult, Verdict
 
-HINT_PREFIXES = tuple({say("what_to_look_at", lang) for lang in ("en", "zh")})
 
 
 def fmt(value) -> str:
@@ -67,11 +67,6 @@ def _size(shape) -> int:
     return size
 
 
-def hint_text(key: str) -> str:
-    """The knowledge point(s) behind a hint key ("net_loss net_bn_net": both, in order)."""
-    return " ".join(HINTS[k] for k in key.split() if k in HINTS)
-
-
 # ---- a test's output ----------------------------------------------------------------------
 
 FAILED_CALL = {Outcome.RAISED: "call_raised", Outcome.TIMEOUT: "call_timeout", Outcome.DIED: "call_died"}
@@ -98,8 +93,6 @@ def output_of(t: TestResult, lang: str = "en") -> str:
     lines += ["  " + finding_line(f, lang) for f in t.scored]
     lines += _gradient_verdict(t, lang)
     lines += list(t.notes)
-    if not t.passed and t.hint and t.outcome is not Outcome.STUB:
-        lines.append(say("what_to_look_at", lang) + " " + hint_text(t.hint))
     return "\n".join(lines)
 
 
@@ -169,6 +162,32 @@ def function_diagnosis(tests: list[TestResult], lang: str = "en") -> str:
     failed = [t for t in tests if not t.passed]
     if not failed:
         return say("all_passed", lang, count=len(tests))
-    reason = say(OUTCOME_SENTENCE.get(failed[0].outcome, "why_values"), lang)
+    named = next((t for t in failed if (t.data.get("diagnosis") or {}).get("mistake")), None)
+    if named is not None:
+        reason = load_catalogue().mistake(named.data["diagnosis"]["mistake"]).diagnosis[lang]
+    else:
+        reason = say(OUTCOME_SENTENCE.get(failed[0].outcome, "why_values"), lang)
     return say("some_failed", lang, failed=len(failed), count=len(tests)) + \
         ("" if lang == "zh" else " ") + reason
+
+
+# ---- the diagnosis of a failed test (grader/feedback) -----------------------------------------
+
+
+def diagnosis_of(t: TestResult, lang: str = "en", withheld: bool = False) -> list[tuple[str, str]]:
+    """[(heading, text)]: the mistake the numbers show (or, when none is recognized, what they
+    show), its knowledge point, the notebook section that teaches it and a question to ask;
+    in "both", the English then the Chinese. A test whose details are withheld does not show
+    the numbers. Nothing for a passed test, a stub, or what the catalogue does not cover."""
+    if t.passed or t.outcome in (Outcome.STUB, Outcome.GRADER_ERROR) or \
+            t.function not in load_catalogue().functions:
+        return []
+    if lang == "both":
+        return diagnosis_of(t, "en", withheld) + diagnosis_of(t, "zh", withheld)
+    data = t.data.get("diagnosis")
+    diagnosis = stored.from_data(data) if data else Diagnosis(t.function, None, ())
+    shown = sections(diagnosis, lang)
+    if withheld:
+        numbers = load_catalogue().ui[lang]["numbers"]
+        shown = [(heading, text) for heading, text in shown if heading != numbers]
+    return shown

@@ -11,7 +11,7 @@ import html
 import re
 from collections.abc import Collection
 
-from grader.report.prose import HINT_PREFIXES, output_of
+from grader.report.prose import output_of
 from grader.results import TestResult
 
 HIDDEN = ("hidden", "after_published")   # visibilities whose details are withheld
@@ -72,12 +72,11 @@ def md_fenced(text) -> str:
 
 def shown_output(t: TestResult, hide: Collection[str] = HIDDEN, lang: str = "en") -> str:
     """The test's output fit to show. For a test whose visibility is in `hide`, every number
-    outside the hint line becomes NUMBER_WITHHELD: the text says what was checked and how it went
+    becomes NUMBER_WITHHELD: the text says what was checked and how it went
     ("next_w (step …): shape (…, …), relative error … above tolerance …"), never with what.
     This keeps the grader from disclosing hidden values; it cannot stop a student's own code
     from spelling them out in an error message (only Gradescope's "hidden" shows nothing)."""
     text = clean_text(output_of(t, lang))
     if t.visibility not in hide:
         return text
-    return "\n".join(line if line.lstrip().startswith(HINT_PREFIXES)
-                     else _LONE_NUMBER.sub(NUMBER_WITHHELD, line) for line in text.splitlines())
+    return _LONE_NUMBER.sub(NUMBER_WITHHELD, text)

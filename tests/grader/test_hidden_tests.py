@@ -152,7 +152,8 @@ def test_an_unbiased_variance_fails_exactly_what_depends_on_batchnorm_train_mode
                 | names_of("FullyConnectedNet", matching="batch normalization"))
     assert failing(results) == expected
     tiny = results["batchnorm_forward: train mode, tiny-variance input"]
-    assert "biased (1/N) variance" in output_of(tiny) and "first mismatch at index" in output_of(tiny)
+    assert tiny.data["diagnosis"]["mistake"] == "bn_var_unbiased"     # the mistake is named
+    assert "first mismatch at index" in output_of(tiny)
     backward = results["batchnorm_backward: small batch (N=4, D=5)"]
     assert backward.outcome == "both_wrong" and "fix the forward first" in output_of(backward)
 

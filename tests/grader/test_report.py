@@ -120,7 +120,7 @@ def test_visible_failure_shows_details_hidden_test_keeps_output_only():
     assert "Relative error: 0.12 (tolerance 1e-07)" in visible
     assert "Shapes: out (3, 2)" in visible
     assert "First mismatch: at index (0, 1): yours 0.51234, expected 0.49871" in visible
-    assert "What to look at: test mode normalizes with bn_param's running_mean" in visible
+    assert "Knowledge point: Batch statistics" in visible and "Question to ask yourself:" in visible
     assert "Relative error: 0.3 (tolerance 1e-06)" in entries[2]["output"]
     assert "at index (1, 0): yours 0.25, expected -0.75" in entries[2]["output"]
     hidden = entries[3]["output"]
@@ -272,7 +272,8 @@ def test_junit_survives_control_characters():
     bad = TestResult("relu_forward", "crash", "relu", False, max_score=1.0,
                      notes=["\x00\x1b[31mboom\x07\udcff"])
     root = ET.fromstring(to_junit([make_result(tests=[bad])]))
-    assert root.find("testsuite/testcase/failure").text.startswith("boom")
+    text = root.find("testsuite/testcase/failure").text
+    assert text.split("\n\n")[1].startswith("boom")   # after the diagnosis, the output, cleaned
 
 
 # ---- files --------------------------------------------------------------------------------
