@@ -56,6 +56,7 @@ data: venv
 bench: venv
 	$(PY) bench/batchnorm_backward.py
 	$(PY) bench/grading_overhead.py
+	$(PY) bench/diagnosis_cost.py
 
 release: venv
 	$(PY) -m tools.release
