@@ -78,6 +78,8 @@ def output_of(t: TestResult, lang: str = "en") -> str:
     """The whole text of one test's output, as the student reads it (before visibility)."""
     if t.function.startswith("notebook "):
         return notebook_output(t, lang)
+    if t.function.startswith("answer "):
+        return answer_output(t, lang)
     lines = [t.header] if t.header else []
     if t.outcome is Outcome.GRADER_ERROR:
         return say("grader_error", lang, error=t.notes[0] if t.notes else "")
@@ -191,3 +193,20 @@ def diagnosis_of(t: TestResult, lang: str = "en", withheld: bool = False) -> lis
         numbers = load_catalogue().ui[lang]["numbers"]
         shown = [(heading, text) for heading, text in shown if heading != numbers]
     return shown
+
+
+def answer_output(t: TestResult, lang: str = "en") -> str:
+    """A written answer's test: scored by hand (manual.csv) or still waiting for it."""
+    d = t.data
+    parts = [say("answer_blank" if d.get("blank") else "answer_written", lang,
+                 question=d.get("question", ""))]
+    if d.get("graded"):
+        parts.append(say("answer_scored", lang))
+        if "capped_from" in d:
+            parts.append(say("answer_capped", lang, given=f"{d['capped_from']:g}"))
+    else:
+        parts.append(say("answer_not_scored", lang))
+    text = " ".join(parts)
+    if d.get("comment"):
+        text += "\n" + say("answer_comment", lang, comment=d["comment"])
+    return text
