@@ -15,8 +15,8 @@ def family(function: str) -> str:
         return "notebooks"
     if function.startswith("answer "):
         return "written answers"
-    from grader.hidden_tests.catalogue import FAMILIES   # only the names: no student code
-    return FAMILIES.get(function, "other")
+    from grader.hidden_tests.catalogue import FAMILY_OF   # only the names: no student code
+    return FAMILY_OF.get(function, "other")
 
 
 def numbers_and_tags(tests: list[TestResult]) -> list[tuple[str, list[str]]]:
