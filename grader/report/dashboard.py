@@ -95,8 +95,13 @@ def _flags(result: SubmissionResult, similar: dict[str, list[str]]) -> str:
 
 def _row(result: SubmissionResult, similar: dict, roster: dict) -> str:
     student = roster.get(result.name)
-    who = (f'<div class="muted">{esc(student.name)} · {esc(student.student_id)}</div>'
-           if student is not None and (student.name or student.student_id) else "")
+    users = [u.get("name") or u.get("email") or "" for u in result.metadata.get("users", [])]
+    if student is not None and (student.name or student.student_id):
+        who = f'<div class="muted">{esc(student.name)} · {esc(student.student_id)}</div>'
+    elif any(users):   # Gradescope's metadata names the students of the submission
+        who = f'<div class="muted">{esc(", ".join(u for u in users if u))}</div>'
+    else:
+        who = ""
     notebooks = " ".join(
         f'<a class="tag plain" href="{href(result.name + "/" + nb[:-6] + ".html")}">'
         f"{esc(Path(nb).stem)}</a>" for nb in result.notebooks if nb.endswith(".ipynb"))
