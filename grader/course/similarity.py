@@ -97,16 +97,28 @@ def _spans(slices) -> list[tuple[int, int]]:
 
 # ---- REPORTS/similarity.html --------------------------------------------------------------
 
+def handout_lines(handout: Path = HANDOUT) -> set[str]:
+    """The handout's lines, stripped: shown, never marked as shared (a student did not write them)."""
+    lines = set()
+    for name in STUDENT_FILES:
+        if (handout / name).is_file():
+            lines.update(line.strip() for line in (handout / name).read_text().splitlines())
+    return lines - {""}
+
+
 def marked_lines(text: str, spans: list[tuple[int, int]], context: int = 1,
-                 limit: int = 400) -> str:
+                 limit: int = 400, given: set[str] = frozenset()) -> str:
     """HTML of the lines of `text` that hold shared code (in <mark>), with `context` lines
-    around them and a gap marker between distant runs; at most `limit` lines."""
+    around them and a gap marker between distant runs; at most `limit` lines. Lines in `given`
+    (the handout's) are never marked."""
     inside = np.zeros(len(text) + 1, dtype=bool)
     for start, end in spans:
         inside[max(0, start):max(0, min(end, len(text)))] = True
     lines, offset, keep = [], 0, set()
     for number, line in enumerate(text.split("\n")):
-        marked = inside[offset:offset + len(line)]
+        marked = inside[offset:offset + len(line)].copy()
+        if line.strip() in given or line.lstrip().startswith("# ---- "):
+            marked[:] = False
         parts, i = [], 0
         while i < len(line):
             j = i

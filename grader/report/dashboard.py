@@ -17,7 +17,7 @@ INDEX_HTML = "index.html"
 BINS = 10
 
 
-def histogram_svg(percents: list[float], width: int = 420, height: int = 170) -> str:
+def histogram_svg(percents: list[float], width: int = 420, height: int = 250) -> str:
     """Bars of how many submissions scored 0-10%, ..., 90-100% (100% in the last bar)."""
     counts = [0] * BINS
     for p in percents:
@@ -63,8 +63,9 @@ def _late_cell(result: SubmissionResult) -> str:
         return '<span class="muted">–</span>'
     if late.minutes_late <= 0 or late.days_charged == 0:
         return '<span class="tag ok">on time</span>'
+    cost = f" · −{points(late.points)}" if late.points > 0 else " late"
     return (f'<span class="tag warn" title="{duration(late.minutes_late)} late">'
-            f"{late.days_charged} d · −{points(late.points)}</span>")
+            f"{late.days_charged} d{cost}</span>")
 
 
 def _answers_cell(result: SubmissionResult) -> str:
@@ -131,8 +132,13 @@ def dashboard_html(results: list[SubmissionResult], pairs: list, roster: dict | 
              (late, "late"), (len(pairs), "similar pairs")]
     body = ['<div class="cards">' + "".join(f"<div class=card><b>{v}</b><span>{k}</span></div>"
                                             for v, k in cards) + "</div>"]
+    spread = ""
+    if len(percents) >= 2:
+        q1, q2, q3 = statistics.quantiles(percents, n=4, method="inclusive")
+        spread = (f'<p class="muted">min {min(percents):.1f}% · quartiles {q1:.1f}% / {q2:.1f}% / '
+                  f"{q3:.1f}% · max {max(percents):.1f}%</p>")
     body.append('<div class="grid"><div class="panel"><h2>Score distribution (% of max)</h2>'
-                f"{histogram_svg(percents)}</div>"
+                f"{histogram_svg(percents)}{spread}</div>"
                 f'<div class="panel"><h2>Tests passed per graded unit</h2>{_rates(results)}</div></div>')
     rows = "".join(_row(r, similar, roster) for r in results)
     body.append("<h2>Submissions</h2><table><tr><th>submission</th><th class=num>score</th>"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader.course.similarity import SimilarPair, document, marked_lines
+from grader.course.similarity import SimilarPair, document, handout_lines, marked_lines
 from grader.report.files import atomic_write_text
 from grader.report.pages import esc, href, page
 from grader.results import SubmissionResult
@@ -33,15 +33,16 @@ def similarity_html(pairs: list[SimilarPair], results: list[SubmissionResult],
     table = ('<table><tr><th>pair</th><th class="num">of the first</th>'
              '<th class="num">of the second</th><th class="num">shared tokens</th></tr>'
              f"{rows}</table>")
+    given = handout_lines()
     sections = []
     for i, p in enumerate(pairs[:MAX_PAIRS_SHOWN], 1):
         sections.append(
             f'<h2 id="pair-{i}">{esc(p.a)} and {esc(p.b)} '
             f'<span class="muted">· {p.share_a:.0%} / {p.share_b:.0%} shared</span></h2>'
             f'<div class="side"><div><h3><a href="{href(p.a)}/report.html">{esc(p.a)}</a></h3>'
-            f"<pre>{marked_lines(codes.get(p.a, ''), p.spans_a)}</pre></div>"
+            f"<pre>{marked_lines(codes.get(p.a, ''), p.spans_a, given=given)}</pre></div>"
             f'<div><h3><a href="{href(p.b)}/report.html">{esc(p.b)}</a></h3>'
-            f"<pre>{marked_lines(codes.get(p.b, ''), p.spans_b)}</pre></div></div>")
+            f"<pre>{marked_lines(codes.get(p.b, ''), p.spans_b, given=given)}</pre></div></div>")
     return page("Similar code", f"{len(pairs)} pair(s) at or above {threshold:.0%}",
                 intro + table + "\n".join(sections), [("Dashboard", "index.html")])
 

@@ -127,3 +127,13 @@ def test_no_due_date_means_no_late_policy(tmp_path):
 def test_a_due_date_without_a_time_zone_is_refused(tmp_path):
     with pytest.raises(RubricError, match="late.due"):
         rubric_with(tmp_path, due="2025-03-01 23:59")
+
+
+def test_a_zip_is_dated_by_its_members_not_by_when_it_was_copied(tmp_path):
+    import zipfile
+    with zipfile.ZipFile(tmp_path / "alice.zip", "w") as archive:
+        archive.writestr(zipfile.ZipInfo("alice/layers.py", (2025, 3, 2, 9, 30, 0)), "")
+        archive.writestr(zipfile.ZipInfo("alice/README.md", (2030, 1, 1, 0, 0, 0)), "")
+    handed = handed_in(tmp_path / "alice.zip", {"layers.py"})
+    assert handed.source == "file times"
+    assert parse_time(handed.submitted_at).replace(tzinfo=None) == datetime(2025, 3, 2, 9, 30)
