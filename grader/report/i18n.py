@@ -166,6 +166,8 @@ UI: dict[str, dict[str, str]] = {
                       "zh": "（给了 {given} 分；本题分值更低。）"},
     "answer_not_scored": {"en": "Not scored yet: written answers are scored by the course staff.",
                           "zh": "尚未评分：书面回答由课程教师评分。"},
+    "why_answer": {"en": "Written answers are scored by the course staff: see each one below.",
+                   "zh": "书面回答由课程教师评分：见下方每一题。"},
     "answer_comment": {"en": "Comment: {comment}", "zh": "评语：{comment}"},
 }
 

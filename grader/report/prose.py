@@ -167,6 +167,8 @@ def function_diagnosis(tests: list[TestResult], lang: str = "en") -> str:
     named = next((t for t in failed if (t.data.get("diagnosis") or {}).get("mistake")), None)
     if named is not None:
         reason = load_catalogue().mistake(named.data["diagnosis"]["mistake"]).diagnosis[lang]
+    elif failed[0].function.startswith("answer "):   # no values compared: scored by hand
+        reason = say("why_answer", lang)
     else:
         reason = say(OUTCOME_SENTENCE.get(failed[0].outcome, "why_values"), lang)
     return say("some_failed", lang, failed=len(failed), count=len(tests)) + \

@@ -106,3 +106,10 @@ def test_a_report_without_a_model_is_left_out_and_said(out, rubric, capsys):
     assert list(rebuild_outputs(out, rubric)) == ["alice"]
     assert "--only bob" in capsys.readouterr().err
     assert set(gradebook(out)) == {"alice"}
+
+
+def test_an_unscored_answer_is_not_diagnosed_as_wrong_values(out, rubric):
+    rebuild_outputs(out, rubric)
+    report = (out / "alice" / "report.md").read_text()
+    section = report[report.index("## answer Dropout.ipynb"):]
+    assert "scored by the course staff" in section and "differ from the reference" not in section
