@@ -8,7 +8,7 @@ JOBS ?= 2
 SEED ?=
 GRADE_FLAGS ?=
 
-.PHONY: help venv sandbox test test-fast grade stubs lab data bench release autograder check clean examples
+.PHONY: help venv venv-test sandbox test test-fast grade stubs lab data bench release autograder check clean examples
 
 help:
 	@echo "make grade    grade every submission in $(SUBMISSIONS)/ into $(REPORTS)/"
@@ -18,19 +18,26 @@ help:
 	@echo "make data     fetch CIFAR-10 into data/ (needs network access)"
 	@echo "make bench    print the benchmark figures"
 
-# The virtual environment is rebuilt whenever requirements.txt changes.
+# The virtual environment gets the runtime pins (requirements.txt) for grading, and the test
+# suite's packages too (requirements-test.txt) before the tests; each step reruns when its file changes.
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
+	$(PY) -m pip install --quiet -r requirements-test.txt
+	touch $@
+
 venv: $(VENV)/.installed
 
-test: venv
+venv-test: $(VENV)/.installed-test
+
+test: venv-test
 	$(PY) -m pytest -q
 
-test-fast: venv
+test-fast: venv-test
 	$(PY) -m pytest -q -m "not slow"
 
 # bubblewrap sandboxes student code. Installed where this machine allows (root with apt);

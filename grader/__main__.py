@@ -2,7 +2,7 @@
 parses arguments and dispatches.
 
     grade SUB... --out DIR [--jobs N] [--seed S] [--force]   grade submissions (folders/zips)
-    grade --each DIR --out DIR ...                           every entry of DIR is a submission
+    grade --each DIR --out DIR [--only NAME] [--roster CSV]  every entry of DIR is a submission
     grade-one SUB --out DIR --seed S                         one submission, in this process
     gradescope [--root DIR]                                  Gradescope's $AUTOGRADER_ROOT layout
 """
@@ -14,39 +14,80 @@ import secrets
 import sys
 from pathlib import Path
 
+import grader
+from grader.command_line import UsageError, check_file, check_out, fail, gather_sources, print_results
 from grader.isolation import sandbox
-from grader.rubric import DEFAULT_RUBRIC, load_rubric
+from grader.rubric import DEFAULT_RUBRIC, RubricError, load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__.splitlines()[0])
-    verbs = parser.add_subparsers(dest="verb", required=True)
-    grade = verbs.add_parser("grade", help="grade one or more submissions")
-    grade.add_argument("submissions", nargs="*", type=Path)
-    grade.add_argument("--each", type=Path, help="grade every folder/.zip inside this folder")
-    grade.add_argument("--out", type=Path, required=True)
-    grade.add_argument("--jobs", type=int, default=1)
-    grade.add_argument("--seed", type=int, help="reproduce a run (default: drawn at random)")
-    grade.add_argument("--force", action="store_true", help="regrade current reports too")
-    grade.add_argument("--rubric", type=Path, default=DEFAULT_RUBRIC)
-    grade.add_argument("--junit", type=Path, help="also write JUnit XML here")
-    one = verbs.add_parser("grade-one", help="grade one submission in this process")
-    one.add_argument("submission", type=Path)
-    one.add_argument("--out", type=Path, required=True)
-    one.add_argument("--seed", type=int, required=True)
-    one.add_argument("--fingerprint", default="")
-    one.add_argument("--rubric", type=Path, default=DEFAULT_RUBRIC)
-    one.add_argument("--model", type=Path, help="also write the results model (JSON) here")
-    scope = verbs.add_parser("gradescope", help="grade $AUTOGRADER_ROOT/submission for Gradescope")
-    scope.add_argument("--root", type=Path, help="default: $AUTOGRADER_ROOT or /autograder")
-    scope.add_argument("--seed", type=int)
-    scope.add_argument("--rubric", type=Path, default=DEFAULT_RUBRIC)
-    for verb in (grade, one, scope):
-        verb.add_argument("--lang", choices=("en", "zh", "both"),
-                          help="language of the reports: en, zh (中文) or both "
-                               "(default: the rubric's [report] language)")
+    parser = argparse.ArgumentParser(
+        prog="python -m grader", description="The autograder of the batch normalization "
+        "assignment: grades submissions (folders or .zip files) and writes their reports.")
+    parser.add_argument("--version", action="version", version=f"grader {grader.__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    talk = common.add_mutually_exclusive_group()
+    talk.add_argument("-v", "--verbose", action="count", default=0,
+                      help="print more: each submission's seed and written answers.")
+    talk.add_argument("-q", "--quiet", action="store_true",
+                      help="print less: no progress bar and no line per submission.")
+    common.add_argument("--rubric", type=Path, default=DEFAULT_RUBRIC, metavar="FILE",
+                        help="the rubric file with points, tolerances and limits "
+                             "(default: grader/rubric.toml).")
+    common.add_argument("--lang", choices=("en", "zh", "both"),
+                        help="language of the reports: en, zh (中文) or both "
+                             "(default: the rubric's [report] language).")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+    grade = verbs.add_parser(
+        "grade", parents=[common], help="grade submissions into a reports folder.",
+        description="Grade submissions into a report folder each under --out, then rebuild "
+                    "every batch file there (gradebook.csv, canvas.csv, index.html, answers.html, "
+                    "similarity.html) from all its reports. Reports that are current are kept; "
+                    "manual.csv in --out adds hand-given points without regrading.")
+    grade.add_argument("submissions", nargs="*", type=Path, metavar="SUBMISSION",
+                       help="a submission: a folder or a .zip file.")
+    grade.add_argument("--each", type=Path, metavar="DIR",
+                       help="grade every folder and .zip file inside DIR.")
+    grade.add_argument("--out", type=Path, required=True, metavar="DIR",
+                       help="the reports folder (created when missing).")
+    grade.add_argument("--only", action="append", metavar="NAME",
+                       help="regrade only the submission called NAME (a folder name or zip stem); "
+                            "repeat for more. Every batch file still covers every report in --out.")
+    grade.add_argument("--jobs", type=int, default=1, metavar="N",
+                       help="grade N submissions at the same time (default: 1).")
+    grade.add_argument("--seed", type=int, metavar="S",
+                       help="the seed of the hidden tests' inputs, to reproduce a run "
+                            "(default: drawn at random).")
+    grade.add_argument("--force", action="store_true",
+                       help="regrade reports that are current too.")
+    grade.add_argument("--roster", type=Path, metavar="CSV",
+                       help="a CSV file with a row per student: submission name, student_id, "
+                            "name, email (README: roster); kept in --out for later runs.")
+    grade.add_argument("--junit", type=Path, metavar="FILE",
+                       help="also write JUnit XML of this run's submissions to FILE.")
+    one = verbs.add_parser(
+        "grade-one", parents=[common], help="grade one submission in this process (the batch's worker).",
+        description="Grade one submission in this process; `grade` runs this verb in a worker "
+                    "process for each submission.")
+    one.add_argument("submission", type=Path, help="a folder or a .zip file.")
+    one.add_argument("--out", type=Path, required=True, metavar="DIR",
+                     help="the submission's report folder.")
+    one.add_argument("--seed", type=int, required=True, metavar="S",
+                     help="the seed of the hidden tests' inputs.")
+    one.add_argument("--fingerprint", default="",
+                     help="the fingerprint to record (the batch uses it to keep current reports).")
+    one.add_argument("--model", type=Path, metavar="FILE",
+                     help="also write the results model (JSON) to FILE.")
+    scope = verbs.add_parser(
+        "gradescope", parents=[common], help="grade the submission Gradescope hands over.",
+        description="Grade ROOT/submission and write ROOT/results/results.json, as Gradescope "
+                    "expects; ROOT/submission_metadata.json gives the hand-in time when present.")
+    scope.add_argument("--root", type=Path, metavar="DIR",
+                       help="the autograder folder (default: $AUTOGRADER_ROOT or /autograder).")
+    scope.add_argument("--seed", type=int, metavar="S",
+                       help="the seed of the hidden tests' inputs (default: drawn at random).")
     return parser
 
 
@@ -64,7 +105,11 @@ def _announce_isolation(secrets_paths) -> str:
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
-    rubric = load_rubric(args.rubric)
+    try:
+        check_file("--rubric", args.rubric)
+        rubric = load_rubric(args.rubric)
+    except (UsageError, RubricError) as exc:
+        return fail(str(exc))
     if args.lang:
         rubric = dataclasses.replace(rubric, language=args.lang)
     if args.verb == "grade-one":
@@ -82,26 +127,31 @@ def main(argv=None) -> int:
         print(f"wrote {path}")
         return 0
 
-    from grader.batch import grade_batch, list_submissions
-    sources = list(args.submissions)
-    if args.each:
-        sources += list_submissions(args.each)
-    if not sources:
-        print("nothing to grade: name submissions or --each DIR", file=sys.stderr)
-        return 2
+    from grader.batch import grade_batch
+    try:
+        sources = gather_sources(args.submissions, args.each, args.only)
+        check_out(args.out)
+        if args.jobs < 1:
+            raise UsageError(f"--jobs {args.jobs}: must be 1 or more")
+        if args.roster is not None:
+            from grader.course.roster import RosterError, keep_roster
+            check_file("--roster", args.roster)
+            try:
+                keep_roster(args.roster, args.out)
+            except RosterError as exc:
+                raise UsageError(str(exc)) from exc
+    except UsageError as exc:
+        return fail(str(exc))
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
     level = _announce_isolation([ROOT / "solutions", args.rubric, args.out, ROOT / "submissions"])
     print(f"grading {len(sources)} submission(s) with seed {seed}, isolation: {level}")
     results = grade_batch(sources, args.out, jobs=args.jobs, seed=seed, rubric=rubric,
-                          force=args.force)
+                          force=args.force or bool(args.only), progress=not args.quiet)
     if args.junit:
         from grader.report.files import atomic_write_text
         from grader.report.junit import to_junit
         atomic_write_text(args.junit, to_junit(results, lang=rubric.language))
-    for result in results:
-        status = f"error: {result.error}" if result.error else f"{result.score:g} / {result.max_score:g}"
-        print(f"  {result.name}: {status}")
-    print(f"reports in {args.out}/, gradebook in {args.out / 'gradebook.csv'}")
+    print_results(results, seed, args.out, -1 if args.quiet else args.verbose)
     return 0
 
 

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from grader.report.gradebook import plot_summary, write_gradebook
 from grader.intake.submission import regular_files, submission_name
 from grader.report import write_reports
 from grader.results import SubmissionResult
@@ -111,8 +110,11 @@ def _grade_in_worker(source: Path, out: Path, name: str, seed: int, fp: str, rub
 
 
 def grade_batch(sources: list[Path], out: Path, *, jobs: int, seed: int, rubric: Rubric,
-                force: bool = False, progress: bool = True) -> list[SubmissionResult]:
-    """Grade `sources` into out/<name>/ and write out/gradebook.csv and out/summary.png."""
+                force: bool = False, progress: bool = True,
+                batch_files: bool = True) -> list[SubmissionResult]:
+    """Grade `sources` into out/<name>/, then rebuild every report and batch-wide file under
+    `out` from all the models there (grader/course/outputs.py). Returns the models the reports
+    of `sources` show (manual points and late penalty applied)."""
     out.mkdir(parents=True, exist_ok=True)
     rubric_path = Path(rubric.path)
     names, results, todo = set(), {}, []
@@ -139,7 +141,6 @@ def grade_batch(sources: list[Path], out: Path, *, jobs: int, seed: int, rubric:
         for future in tqdm(as_completed(futures), total=len(futures), unit="submission",
                            disable=not progress or not futures, desc="grading"):
             results[futures[future]] = future.result()
-    ordered = [results[name] for name in sorted(results)]
-    write_gradebook(ordered, out)
-    plot_summary(ordered, out / "summary.png")
-    return ordered
+    from grader.course.outputs import rebuild_outputs   # it imports this module
+    shown = rebuild_outputs(out, rubric, batch_files=batch_files)
+    return [shown.get(name, results[name]) for name in sorted(results)]

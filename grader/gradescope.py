@@ -36,7 +36,7 @@ def run_gradescope(root: Path, rubric: Rubric, seed: int | None = None) -> Path:
         return results_dir / "results.json"
     reports = Path(tempfile.mkdtemp(prefix="gradescope-reports-"))
     grade_batch([submission], reports, jobs=1, seed=seed, rubric=rubric, force=True,
-                progress=False)
+                progress=False, batch_files=False)
     for name in ("results.json", "report.md", "report.html"):
         shutil.copyfile(reports / "submission" / name, results_dir / name)
     return results_dir / "results.json"

@@ -14,12 +14,14 @@ A batch (grader/batch.py) runs this pipeline in one worker process per submissio
 """
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from grader.course import submission_facts
 from grader.isolation import sandbox
 from grader.hidden_tests.catalogue import run_hidden_tests
 from grader.intake.submission import submission_name, take_submission
@@ -55,6 +57,8 @@ def grade_submission(source: Path, out: Path, *, seed: int, rubric: Rubric,
             rubric=rubric, messages=intake.messages + workspace.messages, notebook_files=notebook_files,
             isolation=sandbox.isolation_level(), fingerprint=fingerprint,
         )
+        result = dataclasses.replace(result, **submission_facts(
+            Path(source), intake, workspace, pristine_notebooks()))
     except UngradableSubmission as exc:
         result = SubmissionResult(
             name=submission_name(Path(source)), seed=seed, isolation=sandbox.isolation_level(),

@@ -129,6 +129,30 @@ class TestResult:
 
 
 @dataclass
+class Answer:
+    """A written answer: the text of one answer cell (tag "answer") of a submitted notebook."""
+
+    notebook: str            # "BatchNormalization.ipynb"
+    question: str            # "BatchNormalization Q1": the id manual.csv and the rubric use
+    title: str = ""          # "Inline Question 1"
+    text: str = ""           # the student's text, without the handout's "Your Answer:" label
+    blank: bool = True       # empty, the handout's placeholder, or no answer cell at all
+
+
+@dataclass
+class LatePenalty:
+    """How late a submission was and what it cost (grader/scoring.py: late_penalty)."""
+
+    submitted_at: str        # ISO 8601 with a time zone
+    due_at: str
+    source: str              # "submission_metadata.json" or "file times"
+    minutes_late: float = 0.0
+    days_charged: int = 0    # days (or started days) past the grace period
+    fraction: float = 0.0    # of the score taken off
+    points: float = 0.0      # taken off, DECIMALS places
+
+
+@dataclass
 class SubmissionResult:
     """Everything the grader found out about one submission."""
 
@@ -142,9 +166,24 @@ class SubmissionResult:
     error: str | None = None      # set when the submission could not be graded at all
     notebooks: list[str] = field(default_factory=list)  # executed notebook files, report-relative
     fingerprint: str = ""         # hash of submission + grader + rubric (skip a current rerun)
+    # Course logistics (grader/course/): what the submission says about itself, kept by the
+    # worker; the batch adds manual points and the late penalty when it renders (finalize).
+    answers: list[Answer] = field(default_factory=list)
+    code: dict[str, str] = field(default_factory=dict)   # student file -> text (similarity)
+    submitted_at: str | None = None   # ISO 8601, from submission_metadata.json or file times
+    submitted_source: str = ""        # which of the two
+    metadata: dict = field(default_factory=dict)   # Gradescope's: users, due date, id
+    late: LatePenalty | None = None
 
     @property
     def score(self) -> float:
+        """The tests' points less the late penalty, never below 0."""
+        penalty = self.late.points if self.late else 0.0
+        return round(max(0.0, sum(t.score for t in self.tests) - penalty), 4)
+
+    @property
+    def tests_score(self) -> float:
+        """The tests' points before any late penalty."""
         return round(sum(t.score for t in self.tests), 4)
 
     @property
@@ -175,6 +214,9 @@ class SubmissionResult:
     def from_json(cls, text: str) -> "SubmissionResult":
         data = json.loads(text)
         data["tests"] = [_test_from_dict(t) for t in data.get("tests", [])]
+        data["answers"] = [Answer(**a) for a in data.get("answers", [])]
+        if data.get("late") is not None:
+            data["late"] = LatePenalty(**data["late"])
         return cls(**data)
 
 

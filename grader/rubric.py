@@ -55,6 +55,34 @@ class Notebooks:
 
 
 @dataclass(frozen=True)
+class Answers:
+    """Written answers (answer cells of the notebooks), scored by hand through manual.csv."""
+
+    points: float = 0.0                   # per question, unless per_question names it
+    per_question: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+
+    def points_for(self, question: str) -> float:
+        return float(self.per_question.get(question, self.points))
+
+
+@dataclass(frozen=True)
+class LatePolicy:
+    """A fraction of the score off per started day late, up to a cap. The due date is `due`,
+    or Gradescope's (submission_metadata.json) when `due` is empty."""
+
+    due: str = ""                         # ISO 8601, e.g. "2025-03-01T23:59:00-08:00"
+    grace_minutes: float = 0.0            # this late or less is on time
+    penalty_per_day: float = 0.0          # fraction of the score per started day late
+    max_penalty: float = 1.0              # cap on the fraction taken off
+
+
+@dataclass(frozen=True)
+class Course:
+    assignment: str = "Assignment"        # the assignment's column in canvas.csv
+    similarity_threshold: float = 0.7     # pairs at or above this share of code are listed
+
+
+@dataclass(frozen=True)
 class Rubric:
     groups: Mapping[str, Group]
     notebooks: Notebooks = Notebooks()
@@ -62,6 +90,9 @@ class Rubric:
     hidden_test_limits: Limits = Limits()
     notebook_limits: Limits = Limits(cpu_seconds=900, processes=128)
     language: str = "en"                  # reports: "en", "zh" or "both" ([report] language)
+    answers: Answers = Answers()
+    late: LatePolicy = LatePolicy()
+    course: Course = Course()
     path: str = str(DEFAULT_RUBRIC)
 
     @property
@@ -78,7 +109,7 @@ class Rubric:
 
 # ---- loading ------------------------------------------------------------------------------
 
-_TOP = {"defaults", "groups", "notebooks", "limits", "report"}
+_TOP = {"defaults", "groups", "notebooks", "limits", "report", "answers", "late", "course"}
 LANGUAGES = ("en", "zh", "both")
 _LIMIT_KEYS = {"cpu_seconds", "memory_bytes", "file_bytes", "processes", "output_bytes"}
 
@@ -126,7 +157,9 @@ def load_rubric(path: Path = DEFAULT_RUBRIC) -> Rubric:
         raise where.error("report", "language", f"must be one of {list(LANGUAGES)}, not {language!r}")
     limits = data.get("limits", {})
     where.unknown(limits, {"submission_timeout", "hidden_tests", "notebook"}, "limits")
+    answers, late, course = _course_tables(data, where)
     return Rubric(
+        answers=answers, late=late, course=course,
         groups=MappingProxyType(typed), notebooks=nb,
         submission_timeout=float(limits.get("submission_timeout", Rubric.submission_timeout)),
         hidden_test_limits=_limits(limits.get("hidden_tests", {}), Rubric.hidden_test_limits,
@@ -134,6 +167,43 @@ def load_rubric(path: Path = DEFAULT_RUBRIC) -> Rubric:
         notebook_limits=_limits(limits.get("notebook", {}), Rubric.notebook_limits,
                                 "limits.notebook", where),
         language=language, path=str(path))
+
+
+def _course_tables(data: dict, where: "_Locator") -> tuple[Answers, LatePolicy, Course]:
+    """[answers], [late] and [course]: written answers' points, the late policy, exports."""
+    table = data.get("answers", {})
+    where.unknown(table, {"points", "per_question"}, "answers")
+    per = table.get("per_question", {})
+    if not isinstance(per, dict):
+        raise where.error("answers", "per_question", "must be a table of question = points")
+    for question, points in per.items():
+        _check_points(points, "answers.per_question", question, where)
+    answers = Answers(points=table.get("points", 0.0),
+                      per_question=MappingProxyType(dict(per)))
+    _check_points(answers.points, "answers", "points", where)
+
+    table = data.get("late", {})
+    where.unknown(table, {f.name for f in dataclasses.fields(LatePolicy)}, "late")
+    late = LatePolicy(**table)
+    if late.due:
+        from grader.course.timing import parse_time   # the one parser of dates
+        if parse_time(late.due) is None:
+            raise where.error("late", "due", f"must be an ISO 8601 date with a time zone, such as "
+                                             f"2025-03-01T23:59:00-08:00, not {late.due!r}")
+    for key in ("grace_minutes", "penalty_per_day"):
+        _check_points(getattr(late, key), "late", key, where)
+    if not isinstance(late.max_penalty, (int, float)) or not 0 <= late.max_penalty <= 1:
+        raise where.error("late", "max_penalty", f"must be between 0 and 1, not {late.max_penalty!r}")
+
+    table = data.get("course", {})
+    where.unknown(table, {f.name for f in dataclasses.fields(Course)}, "course")
+    course = Course(**table)
+    if not isinstance(course.assignment, str) or not course.assignment.strip():
+        raise where.error("course", "assignment", "must be a non-empty name")
+    threshold = course.similarity_threshold
+    if not isinstance(threshold, (int, float)) or not 0 < threshold <= 1:
+        raise where.error("course", "similarity_threshold", f"must be in (0, 1], not {threshold!r}")
+    return answers, late, course
 
 
 def _limits(table: dict, default: Limits, where_name: str, where: "_Locator") -> Limits:

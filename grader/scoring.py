@@ -76,3 +76,55 @@ def assemble(*, name: str, seed: int, hidden: list[TestResult], notebooks: list[
         warnings=[warning] if warning else [], isolation=isolation,
         notebooks=list(notebook_files), fingerprint=fingerprint,
     )
+
+
+# ---- course policies, applied by the batch over a graded model (grader/course/finalize.py) ----
+
+ANSWER_PREFIX = "answer "   # written answers' unit: "answer BatchNormalization.ipynb"
+
+
+def score_written_answers(answers, rubric: Rubric, manual: dict) -> list[TestResult]:
+    """One test per written answer that is worth points in the rubric or has a manual.csv row
+    (`manual`: {question id: ManualRow}). Its points are the manual ones, never more than the
+    rubric gives the question; an answer nobody has scored yet earns 0 and says so."""
+    tests = []
+    for answer in answers:
+        worth = rubric.answers.points_for(answer.question)
+        row = manual.get(answer.question)
+        if worth <= 0 and row is None:
+            continue
+        given = row.points if row is not None and row.points is not None else None
+        score = _bounded(given, worth) if given is not None else 0.0
+        data = {"question": answer.question, "blank": answer.blank,
+                "graded": given is not None, "comment": row.comment if row else ""}
+        if given is not None and given > worth:
+            data["capped_from"] = given
+        tests.append(TestResult(
+            function=ANSWER_PREFIX + answer.notebook, what=answer.title or answer.question,
+            group="answers", passed=given is not None and score >= worth and not answer.blank,
+            outcome=Outcome.PASSED if given is not None and score >= worth else Outcome.FAILED,
+            max_score=round(worth, DECIMALS), score=score, data=data))
+    return tests
+
+
+def late_penalty(result: SubmissionResult, rubric: Rubric):
+    """The LatePenalty of a submission (None without a hand-in time or a due date): a fraction
+    `penalty_per_day` of its points per started day past the due date once past the grace
+    period, at most `max_penalty`."""
+    from grader.course.timing import parse_time   # dates are parsed in one place
+    from grader.results import LatePenalty
+    policy = rubric.late
+    submitted = parse_time(result.submitted_at)
+    due_text = policy.due or result.metadata.get("due_date") or ""
+    due = parse_time(due_text)
+    if submitted is None or due is None or result.error:
+        return None
+    minutes = (submitted - due).total_seconds() / 60.0
+    days = 0
+    if minutes > policy.grace_minutes:
+        days = int(-(-minutes // 1440))   # started days, counted from the due date
+    fraction = min(float(policy.max_penalty), days * float(policy.penalty_per_day))
+    return LatePenalty(
+        submitted_at=submitted.isoformat(), due_at=due.isoformat(), source=result.submitted_source,
+        minutes_late=round(max(0.0, minutes), 1), days_charged=days, fraction=round(fraction, 4),
+        points=round(result.tests_score * fraction, DECIMALS))

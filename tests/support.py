@@ -220,5 +220,19 @@ def assert_gradescope_format(data: dict) -> None:
         assert test["visibility"] in VISIBILITIES
         assert test.get("name_format", "text") in FORMATS
         assert test.get("output_format", "text") in FORMATS
-    if data["tests"]:
-        assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]), abs=1e-3)
+    if data["tests"]:   # the tests' points, less a late penalty (extra_data says how much)
+        penalty = data["extra_data"].get("late_penalty", 0.0)
+        assert data["score"] == pytest.approx(
+            max(0.0, sum(t["score"] for t in data["tests"]) - penalty), abs=1e-3)
+
+
+# --------------------------------------------------------------------------- kept reports
+
+
+def keep_report(out: Path, result) -> Path:
+    """Lay `result` under `out` as a finished worker would: out/<name>/ reports and the model at
+    out/.models/<name>.json (batch-wide files are then rebuilt from it, no grading needed)."""
+    from grader.batch import model_path
+    from grader.report import write_reports
+    write_reports(result, Path(out) / result.name, model_path(out, result.name))
+    return Path(out) / result.name

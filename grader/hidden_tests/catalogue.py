@@ -43,6 +43,9 @@ def entries(family) -> list[HiddenTest]:
 
 CATALOGUE: tuple[HiddenTest, ...] = tuple(test for family in FAMILIES for test in entries(family))
 GRADED_FUNCTIONS: tuple[str, ...] = tuple(dict.fromkeys(t.function for t in CATALOGUE))
+# {graded function: its family, the module its tests live in} ("batchnorm_forward": "normalization")
+FAMILY_OF: dict[str, str] = {test.function: family.__name__.rsplit(".", 1)[-1]
+                             for family in FAMILIES for test in entries(family)}
 
 
 @dataclass(frozen=True)

@@ -13,27 +13,29 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from grader.report.files import atomic_write_text
+from grader.report.files import atomic_write_text, write_text_if_changed
 from grader.report.gradescope_json import to_gradescope
 from grader.report.markdown import to_html, to_markdown
 from grader.results import SubmissionResult
 
 
 def write_reports(result: SubmissionResult, folder, model: Path | None = None,
-                  lang: str = "en") -> None:
+                  lang: str = "en", *, only_changed: bool = False) -> None:
     """Write report.md, report.html, the model (to `model`, outside the folder, when given) and
     then results.json into `folder`, each atomically.
 
     results.json is written last: a report folder whose results.json exists is complete, its
     model included (the batch relies on this to skip finished submissions after a crash).
+    `only_changed` leaves files that would not change untouched (a batch's rebuild).
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    write = write_text_if_changed if only_changed else atomic_write_text
     gradescope = json.dumps(to_gradescope(result, lang=lang), indent=2, allow_nan=False,
                             ensure_ascii=False)
-    atomic_write_text(folder / "report.md", to_markdown(result, lang=lang))
-    atomic_write_text(folder / "report.html", to_html(result, lang=lang))
+    write(folder / "report.md", to_markdown(result, lang=lang))
+    write(folder / "report.html", to_html(result, lang=lang))
     if model is not None:
         Path(model).parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(model, result.to_json())
-    atomic_write_text(folder / "results.json", gradescope + "\n")
+    write(folder / "results.json", gradescope + "\n")

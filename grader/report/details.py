@@ -99,12 +99,62 @@ def grader_version() -> str:
     return getattr(grader, "__version__", None) or "unversioned"
 
 
+def duration(minutes: float) -> str:
+    """1510.5 -> '1 d 1 h 10 min'."""
+    total = int(round(minutes))
+    days, rest = divmod(total, 1440)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days} d"] * bool(days) + [f"{hours} h"] * bool(hours) + [f"{mins} min"] * bool(mins)
+    return " ".join(parts) or "0 min"
+
+
+def _when(text: str, zone_of: str | None = None) -> str:
+    """An ISO time for reading, in the time zone of `zone_of` when given."""
+    from datetime import datetime
+    try:
+        value = datetime.fromisoformat(text)
+        if zone_of:
+            value = value.astimezone(datetime.fromisoformat(zone_of).tzinfo)
+        return value.isoformat(sep=" ", timespec="minutes")
+    except (TypeError, ValueError):
+        return clean_text(text, 60)
+
+
+def late_text(result: SubmissionResult, lang: str = "en") -> str:
+    """One sentence on the hand-in time and the late penalty ('' without a late policy)."""
+    late = result.late
+    if late is None:
+        return ""
+    handed = say("handed_in", lang, when=_when(late.submitted_at, late.due_at),
+                 source=clean_text(late.source, 60), due=_when(late.due_at))
+    if late.minutes_late <= 0:
+        return handed + " " + say("on_time", lang)
+    if late.days_charged == 0:
+        return handed + " " + say("late_in_grace", lang, late=duration(late.minutes_late))
+    return handed + " " + say("late_penalty", lang, late=duration(late.minutes_late),
+                              days=late.days_charged, percent=f"{late.fraction * 100:g}",
+                              points=points(late.points))
+
+
+def answers_text(result: SubmissionResult, lang: str = "en") -> str:
+    """One sentence on the written answers: how many, and which are still unanswered."""
+    if not result.answers:
+        return ""
+    blank = [a.question for a in result.answers if a.blank]
+    text = say("answers_count", lang, answered=len(result.answers) - len(blank),
+               count=len(result.answers))
+    if blank:
+        text += " " + say("unanswered", lang, questions=", ".join(clean_text(q, 80) for q in blank))
+    return text
+
+
 def summary_text(result: SubmissionResult, hide: Collection[str] = HIDDEN, lang: str = "en") -> str:
     """The short submission-level text a student reads above the tests."""
     lines = [say("score_line", lang, score=points(result.score), max_score=points(result.max_score),
                  percent=f"{result.percent:.1f}")]
     if result.error:
         lines.append(say("not_graded_reason", lang, reason=clean_text(result.error, 1000)))
+    lines += [text for text in (late_text(result, lang), answers_text(result, lang)) if text]
     shown = [t for t in result.tests if t.visibility not in hide]
     if shown:
         lines.append(say("shown_passed", lang, passed=sum(t.passed for t in shown), count=len(shown)))

@@ -32,3 +32,17 @@ def atomic_write_bytes(path, data: bytes) -> None:
 def atomic_write_text(path, text: str) -> None:
     """atomic_write_bytes for UTF-8 text (written as is: no newline translation)."""
     atomic_write_bytes(path, text.encode("utf-8", errors="replace"))
+
+
+def write_text_if_changed(path, text: str) -> bool:
+    """atomic_write_text unless `path` already holds exactly `text` (a rebuild then leaves an
+    unchanged report untouched, mtime included). Returns whether it wrote."""
+    path = Path(path)
+    data = text.encode("utf-8", errors="replace")
+    try:
+        if path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    atomic_write_bytes(path, data)
+    return True

@@ -29,34 +29,52 @@ def unit_columns(results: list[SubmissionResult], units: list[str] | None = None
     return columns
 
 
-def _text_cell(text: str) -> str:
+def text_cell(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text (a leading = + - @ would start a formula)."""
     text = " ".join(clean_text(text, 300).split())
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def gradebook_row(result: SubmissionResult, units: list[str]) -> dict[str, str]:
-    """One submission's row: totals, the score of each unit ('' when not graded), status, seed."""
+_text_cell = text_cell
+ROSTER_COLUMNS = ["student_id", "name", "email"]
+
+
+MISSING = object()   # a submission the roster does not list: empty roster cells
+
+
+def gradebook_row(result: SubmissionResult, units: list[str], student=None) -> dict[str, str]:
+    """One submission's row: totals, the score of each unit ('' when not graded), status, seed;
+    with a roster entry `student`, its id, name and email; the late penalty when there is one."""
     scores = result.by_function()
-    row = {
-        "submission": _text_cell(result.name),
+    row = {"submission": _text_cell(result.name)}
+    if student is not None:
+        row.update({c: _text_cell(getattr(student, c, "")) for c in ROSTER_COLUMNS})
+    row.update({
         "score": points(result.score),
         "max_score": points(result.max_score),
         "percent": f"{result.percent:.2f}",
-    }
+    })
+    row["late_penalty"] = points(result.late.points) if result.late else ""
     row.update({u: points(scores[u][0]) if u in scores else "" for u in units})
     row["status"] = _text_cell(f"error: {result.error}") if result.error else "graded"
     row["seed"] = str(result.seed)
     return row
 
 
-def write_gradebook(results: list[SubmissionResult], folder, units: list[str] | None = None) -> Path:
-    """Write folder/gradebook.csv atomically: submission, score, max_score, percent, one column
-    per graded unit, status ('graded' or 'error: ...'), seed. Returns the path."""
+def write_gradebook(results: list[SubmissionResult], folder, units: list[str] | None = None,
+                    roster: dict | None = None) -> Path:
+    """Write folder/gradebook.csv atomically: submission (then student_id, name, email when a
+    roster is given), score, max_score, percent (late_penalty when any submission has a late
+    policy applied), one column per graded unit, status ('graded' or 'error: ...'), seed."""
     columns = unit_columns(results, units)
+    leading = LEADING[:1] + (ROSTER_COLUMNS if roster else []) + LEADING[1:]
+    if any(r.late is not None for r in results):
+        leading.append("late_penalty")
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=LEADING + columns + TRAILING)
+    writer = csv.DictWriter(buffer, fieldnames=leading + columns + TRAILING, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(gradebook_row(r, columns) for r in results)
+    writer.writerows(gradebook_row(r, columns, roster.get(r.name, MISSING) if roster else None)
+                     for r in results)
     path = Path(folder) / "gradebook.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, buffer.getvalue())

@@ -9,8 +9,31 @@ from grader.report.details import (
 from grader.report.text import HIDDEN, clean_text
 from grader.results import SubmissionResult, TestResult
 
+def family(function: str) -> str:
+    """The family a graded unit belongs to: the hidden tests' module, or notebooks/answers."""
+    if function.startswith("notebook "):
+        return "notebooks"
+    if function.startswith("answer "):
+        return "written answers"
+    from grader.hidden_tests.catalogue import FAMILY_OF   # only the names: no student code
+    return FAMILY_OF.get(function, "other")
 
-def _gradescope_test(t: TestResult, hide: Collection[str], lang: str) -> dict:
+
+def numbers_and_tags(tests: list[TestResult]) -> list[tuple[str, list[str]]]:
+    """Gradescope's `number` ("3.2": the 2nd test of the 3rd graded unit, in report order) and
+    `tags` (the graded unit and its family) of each test."""
+    units: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    found = []
+    for t in tests:
+        unit = units.setdefault(t.function, len(units) + 1)
+        seen[t.function] = seen.get(t.function, 0) + 1
+        found.append((f"{unit}.{seen[t.function]}", [clean_text(t.function, 100), family(t.function)]))
+    return found
+
+
+def _gradescope_test(t: TestResult, hide: Collection[str], lang: str, number: str = "",
+                     tags: list[str] | None = None) -> dict:
     extra = {"group": t.group}
     extra.update({k: _json_number(v) for k, v in (("rel_error", t.rel_error), ("tolerance", t.tolerance))
                   if isinstance(v, numbers.Real)})
@@ -18,9 +41,24 @@ def _gradescope_test(t: TestResult, hide: Collection[str], lang: str) -> dict:
         "name": clean_text(t.name, 300), "name_format": "text",
         "score": round(_finite(t.score), 4), "max_score": round(_finite(t.max_score), 4),
         "status": t.status, "output": output_text(t, hide, lang), "output_format": "text",
+        **({"number": number} if number else {}), "tags": list(tags or []),
         "visibility": t.visibility if t.visibility in VISIBILITIES else "hidden",
         "extra_data": extra,
     }
+
+
+def _course_data(result: SubmissionResult) -> dict:
+    """The hand-in time, late penalty and unanswered questions, for instructors' scripts."""
+    data = {}
+    if result.late is not None:
+        data["late"] = {"submitted_at": result.late.submitted_at, "due_at": result.late.due_at,
+                        "source": result.late.source, "minutes_late": result.late.minutes_late,
+                        "days_charged": result.late.days_charged, "fraction": result.late.fraction}
+        data["late_penalty"] = result.late.points
+        data["tests_score"] = _finite(result.tests_score)
+    if result.answers:
+        data["unanswered"] = [a.question for a in result.answers if a.blank]
+    return data
 
 
 def to_gradescope(result: SubmissionResult, hide: Collection[str] = HIDDEN, lang: str = "en") -> dict:
@@ -38,6 +76,8 @@ def to_gradescope(result: SubmissionResult, hide: Collection[str] = HIDDEN, lang
             "grader_version": grader_version(), "fingerprint": result.fingerprint,
             "max_score": _finite(result.max_score),
             "error": clean_text(result.error) if result.error else None,
+            **_course_data(result),
         },
-        "tests": [_gradescope_test(t, hide, lang) for t in result.tests],
+        "tests": [_gradescope_test(t, hide, lang, number, tags)
+                  for t, (number, tags) in zip(result.tests, numbers_and_tags(result.tests))],
     }

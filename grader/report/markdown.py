@@ -8,7 +8,8 @@ from urllib.parse import quote
 
 import markdown
 
-from grader.report.details import _finite, detail_lines, grader_version, points
+from grader.report.details import (
+    _finite, answers_text, detail_lines, grader_version, late_text, points)
 from grader.report.i18n import say
 from grader.report.prose import diagnosis_of, function_diagnosis
 from grader.report.text import HIDDEN, clean_text, md_fenced, md_inline, shown_output
@@ -35,6 +36,10 @@ def _md_notices(result: SubmissionResult, lang: str) -> list[str]:
     parts = ["> " + say("no_isolation", lang).replace("\n", "\n> ")] if result.isolation == "none" else []
     if result.error:
         parts.append(f"## ❌ {say('could_not_be_graded', lang)}\n\n" + md_fenced(result.error))
+    hand_in = [text for text in (late_text(result, lang), answers_text(result, lang)) if text]
+    if hand_in:
+        parts.append(f"## {say('hand_in_title', lang)}\n\n"
+                     + "\n".join(f"- {md_inline(text, 2000)}" for text in hand_in))
     for title, items in (("notes_on_submission", result.messages),
                          ("grader_warnings", result.warnings)):
         if items:

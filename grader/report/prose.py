@@ -78,6 +78,8 @@ def output_of(t: TestResult, lang: str = "en") -> str:
     """The whole text of one test's output, as the student reads it (before visibility)."""
     if t.function.startswith("notebook "):
         return notebook_output(t, lang)
+    if t.function.startswith("answer "):
+        return answer_output(t, lang)
     lines = [t.header] if t.header else []
     if t.outcome is Outcome.GRADER_ERROR:
         return say("grader_error", lang, error=t.notes[0] if t.notes else "")
@@ -165,6 +167,8 @@ def function_diagnosis(tests: list[TestResult], lang: str = "en") -> str:
     named = next((t for t in failed if (t.data.get("diagnosis") or {}).get("mistake")), None)
     if named is not None:
         reason = load_catalogue().mistake(named.data["diagnosis"]["mistake"]).diagnosis[lang]
+    elif failed[0].function.startswith("answer "):   # no values compared: scored by hand
+        reason = say("why_answer", lang)
     else:
         reason = say(OUTCOME_SENTENCE.get(failed[0].outcome, "why_values"), lang)
     return say("some_failed", lang, failed=len(failed), count=len(tests)) + \
@@ -191,3 +195,20 @@ def diagnosis_of(t: TestResult, lang: str = "en", withheld: bool = False) -> lis
         numbers = load_catalogue().ui[lang]["numbers"]
         shown = [(heading, text) for heading, text in shown if heading != numbers]
     return shown
+
+
+def answer_output(t: TestResult, lang: str = "en") -> str:
+    """A written answer's test: scored by hand (manual.csv) or still waiting for it."""
+    d = t.data
+    parts = [say("answer_blank" if d.get("blank") else "answer_written", lang,
+                 question=d.get("question", ""))]
+    if d.get("graded"):
+        parts.append(say("answer_scored", lang))
+        if "capped_from" in d:
+            parts.append(say("answer_capped", lang, given=f"{d['capped_from']:g}"))
+    else:
+        parts.append(say("answer_not_scored", lang))
+    text = " ".join(parts)
+    if d.get("comment"):
+        text += "\n" + say("answer_comment", lang, comment=d["comment"])
+    return text

@@ -7,7 +7,6 @@ grader/report/ go through these.
 """
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Collection
 
@@ -55,11 +54,23 @@ def clean_text(text, limit: int = MAX_OUTPUT_CHARS) -> str:
     return text
 
 
+# What could turn plain text into markup: a '<' that may open a tag or an autolink, an '&' that
+# may spell an entity. Everything else ('a > b', 'x < 0', 'R&D') is left as the reader typed it.
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+_ENTITY = re.compile(r"&(?=#?\w+;)")
+_BLOCK_START = re.compile(r"(>|#|[-+](?=\s|$)|\d+[.)](?=\s|$))")
+
+
 def md_inline(text, limit: int = 300) -> str:
-    """One line of Markdown that renders as the literal text (no HTML, links or code spans)."""
+    """One line of Markdown that renders as the literal text (no HTML, links or code spans),
+    escaping only what would otherwise be read as markup."""
     text = " ".join(clean_text(text, limit).split())
-    text = html.escape(text.replace("\\", "\\\\"), quote=False)
-    return re.sub(r"([`*\[\]|])", r"\\\1", text)
+    text = _TAG_START.sub("&lt;", _ENTITY.sub("&amp;", text.replace("\\", "\\\\")))
+    text = re.sub(r"([`*\[\]|])", r"\\\1", text)
+    if block := _BLOCK_START.match(text):   # would start a quote, heading or list item
+        cut = block.end(1) - 1
+        return text[:cut] + "\\" + text[cut:]
+    return text
 
 
 def md_fenced(text) -> str:

@@ -102,3 +102,14 @@ def test_gradebook_has_a_row_per_submission_and_a_column_per_function(graded):
     assert float(reference["score"]) == float(reference["max_score"]) == 100
     assert "batchnorm_backward_alt" in reference and "adam" in reference
     assert (out / "summary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_batch_files_and_executed_notebooks_as_html(graded):
+    out, results, _ = graded
+    for name in ("index.html", "answers.html", "answers.csv", "similarity.html", "canvas.csv"):
+        assert (out / name).is_file(), name
+    index = (out / "index.html").read_text()
+    for notebook in (out / "reference" / "notebooks").glob("*.ipynb"):
+        page = notebook.with_suffix(".html")
+        assert page.is_file() and "<script>alert" not in page.read_text()
+        assert f'href="reference/notebooks/{page.name}"' in index

@@ -1,0 +1,143 @@
+"""Similar code across a batch, for the instructor to look at: it never changes a score.
+
+copydetect (winnowed fingerprints of tokenised code: names, comments and strings do not count)
+compares every pair of submissions' code (layers.py, fc_net.py, optim.py together). Every k-gram
+of the handout's own files is boilerplate and never counts, so two untouched handouts share
+nothing. A pair is listed when the share of either side's code found in the other reaches the
+rubric's `similarity_threshold` and at least MIN_SHARED characters of tokenised code are shared.
+"""
+from __future__ import annotations
+
+import html
+import io
+from dataclasses import dataclass, field
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+from copydetect.detector import CodeFingerprint, compare_files
+from copydetect.utils import filter_code, get_token_coverage, hashed_kgrams
+
+from grader.intake.submission import STUDENT_FILES
+from grader.results import SubmissionResult
+
+HANDOUT = Path(__file__).resolve().parents[2] / "assignment"
+K = 25              # k-gram length in tokenised characters (copydetect's noise threshold)
+WINDOW = 6          # winnowing window: any match of K + WINDOW - 1 characters is found
+MIN_SHARED = 200    # tokenised characters shared, below which a pair is never listed
+
+
+@dataclass
+class SimilarPair:
+    a: str
+    b: str
+    share_a: float            # fraction of a's own code (beyond the handout) found in b
+    share_b: float
+    shared_chars: int
+    spans_a: list[tuple[int, int]] = field(default_factory=list)   # in a's document
+    spans_b: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def share(self) -> float:
+        return max(self.share_a, self.share_b)
+
+
+def document(code: dict[str, str]) -> str:
+    """The student's files as one Python document, in a fixed order."""
+    return "".join(f"# ---- {name}\n{code[name]}\n" for name in STUDENT_FILES if name in code)
+
+
+def boilerplate(handout: Path = HANDOUT) -> set:
+    """Every k-gram hash of the handout's files, tokenised like the students' code."""
+    hashes = set()
+    for name in STUDENT_FILES:
+        path = handout / name
+        if path.is_file():
+            filtered, _ = filter_code(path.read_text(), name)
+            hashes.update(hashed_kgrams(filtered, K).tolist())
+    return hashes
+
+
+def fingerprint(text: str, boiler: set) -> CodeFingerprint:
+    """copydetect's fingerprint of `text`, the handout's k-grams taken out."""
+    fp = CodeFingerprint("submission.py", K, WINDOW, fp=io.StringIO(text), language="python")
+    for value in fp.hashes & boiler:
+        del fp.hash_idx[value]
+    fp.hashes -= boiler
+    fp.token_coverage = get_token_coverage(fp.hash_idx, K, len(fp.filtered_code))
+    return fp
+
+
+def similar_pairs(results: list[SubmissionResult], threshold: float,
+                  handout: Path = HANDOUT) -> list[SimilarPair]:
+    """Pairs of submissions sharing at least `threshold` of either one's own code, most similar
+    first. Submissions without code (ungradable ones) are left out."""
+    boiler = boilerplate(handout)
+    prints = {r.name: fingerprint(document(r.code), boiler)
+              for r in results if r.code and not r.error}
+    pairs = []
+    for a, b in combinations(sorted(prints), 2):
+        fa, fb = prints[a], prints[b]
+        if not fa.hashes or not fb.hashes or not (fa.hashes & fb.hashes):
+            continue
+        shared, (share_a, share_b), (slices_a, slices_b) = compare_files(fa, fb)
+        if shared < MIN_SHARED or max(share_a, share_b) < threshold:
+            continue
+        pairs.append(SimilarPair(a, b, float(min(share_a, 1.0)), float(min(share_b, 1.0)),
+                                 int(shared), _spans(slices_a), _spans(slices_b)))
+    return sorted(pairs, key=lambda p: (-p.share, p.a, p.b))
+
+
+def _spans(slices) -> list[tuple[int, int]]:
+    slices = np.asarray(slices)
+    if slices.size == 0:
+        return []
+    return [(int(s), int(e)) for s, e in zip(slices[0], slices[1])]
+
+
+# ---- REPORTS/similarity.html --------------------------------------------------------------
+
+def handout_lines(handout: Path = HANDOUT) -> set[str]:
+    """The handout's lines, stripped: shown, never marked as shared (a student did not write them)."""
+    lines = set()
+    for name in STUDENT_FILES:
+        if (handout / name).is_file():
+            lines.update(line.strip() for line in (handout / name).read_text().splitlines())
+    return lines - {""}
+
+
+def marked_lines(text: str, spans: list[tuple[int, int]], context: int = 1,
+                 limit: int = 400, given: set[str] = frozenset()) -> str:
+    """HTML of the lines of `text` that hold shared code (in <mark>), with `context` lines
+    around them and a gap marker between distant runs; at most `limit` lines. Lines in `given`
+    (the handout's) are never marked."""
+    inside = np.zeros(len(text) + 1, dtype=bool)
+    for start, end in spans:
+        inside[max(0, start):max(0, min(end, len(text)))] = True
+    lines, offset, keep = [], 0, set()
+    for number, line in enumerate(text.split("\n")):
+        marked = inside[offset:offset + len(line)].copy()
+        if line.strip() in given or line.lstrip().startswith("# ---- "):
+            marked[:] = False
+        parts, i = [], 0
+        while i < len(line):
+            j = i
+            while j < len(line) and marked[j] == marked[i]:
+                j += 1
+            chunk = html.escape(line[i:j])
+            parts.append(f"<mark>{chunk}</mark>" if marked[i] else chunk)
+            i = j
+        if marked.any():
+            keep.update(range(number - context, number + context + 1))
+        lines.append("".join(parts))
+        offset += len(line) + 1
+    shown, previous = [], None
+    for number in sorted(n for n in keep if 0 <= n < len(lines)):
+        if previous is not None and number > previous + 1:
+            shown.append('<span class="gap">⋯</span>')
+        shown.append(f'<span class="ln">{number + 1:4d}</span> {lines[number]}')
+        previous = number
+        if len(shown) >= limit:
+            shown.append('<span class="gap">⋯ (cut)</span>')
+            break
+    return "\n".join(shown)

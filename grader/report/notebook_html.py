@@ -1,0 +1,32 @@
+"""Executed notebooks as HTML beside the .ipynb in each report (nbconvert), for reading in a
+browser. Student HTML in Markdown cells and outputs is sanitised (no scripts), and a notebook
+is converted again only when its .ipynb is newer than its .html."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader.report.files import atomic_write_text
+
+_exporter = None
+
+
+def _html_exporter():
+    global _exporter
+    if _exporter is None:   # building the exporter loads its templates: once per process
+        from nbconvert import HTMLExporter
+        _exporter = HTMLExporter(sanitize_html=True)
+    return _exporter
+
+
+def render_notebook(notebook: Path) -> Path | None:
+    """notebook.html beside `notebook`; None when it cannot be converted (the .ipynb stays)."""
+    import nbformat
+    target = notebook.with_suffix(".html")
+    try:
+        if target.is_file() and target.stat().st_mtime_ns >= notebook.stat().st_mtime_ns:
+            return target
+        body, _ = _html_exporter().from_notebook_node(nbformat.read(notebook, as_version=4))
+    except Exception:   # a notebook nbconvert cannot read: the report still links the .ipynb
+        return None
+    atomic_write_text(target, body)
+    return target
