@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 STUDENT_FILES = ("layers.py", "fc_net.py", "optim.py")
+# Student code too, taken when present (else the handout's): the helper layers a CS231n
+# fc_net.py calls (affine_bn_relu_forward, ...) live in the student's own layer_utils.py.
+STUDENT_HELPERS = ("layer_utils.py",)
 IGNORED_DIRS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__", ".git"}
 
 
@@ -32,6 +35,7 @@ class Intake:
 
     name: str
     files: dict[str, Path] = field(default_factory=dict)
+    found_at: dict[str, str] = field(default_factory=dict)   # {file name: path in the submission}
     messages: list[str] = field(default_factory=list)
     unreadable: bool = False   # a corrupt or refused archive: nothing could be taken
 
@@ -47,7 +51,7 @@ def take_submission(source: Path, scratch: Path, notebook_names, limits=ZipLimit
     """Locate the student's files in `source`; a zip is unpacked into scratch/unpacked."""
     source = Path(source)
     intake = Intake(name=submission_name(source))
-    wanted = set(STUDENT_FILES) | set(notebook_names)
+    wanted = set(STUDENT_FILES) | set(STUDENT_HELPERS) | set(notebook_names)
     if source.is_file() and source.suffix.lower() == ".zip":
         folder = scratch / "unpacked"
         folder.mkdir(parents=True, exist_ok=True)
@@ -61,16 +65,20 @@ def take_submission(source: Path, scratch: Path, notebook_names, limits=ZipLimit
                                "from it.")
         intake.unreadable = True
         return intake
-    _find_by_name(folder, wanted, intake)
-    for name in sorted(wanted - set(intake.files)):
+    _find_by_name(folder, wanted, intake, unpacked=folder is not source)
+    for name in sorted(wanted - set(intake.files) - set(STUDENT_HELPERS)):
         kind = "notebook" if name.endswith(".ipynb") else "file"
         intake.messages.append(f"{name} was not found in the submission: the untouched handout {kind} "
                                "was graded in its place.")
     return intake
 
 
-def _find_by_name(folder: Path, wanted: set[str], intake: Intake) -> None:
-    """Pick each wanted file by name at any depth (shallowest wins; links are never followed)."""
+def _find_by_name(folder: Path, wanted: set[str], intake: Intake, unpacked: bool = False) -> None:
+    """Pick each wanted file by name at any depth (shallowest wins; links are never followed).
+    `unpacked`: folder holds a zip unpacked by _unpack_zip (one numbered folder per member)."""
+    def shown(path: Path) -> str:   # the path as the student knows it
+        return "/".join(path.relative_to(folder).parts[1 if unpacked else 0:])
+
     candidates: dict[str, list[Path]] = {}
     for path in regular_files(folder):
         if path.name in wanted:
@@ -78,10 +86,11 @@ def _find_by_name(folder: Path, wanted: set[str], intake: Intake) -> None:
     for name, paths in candidates.items():
         paths.sort(key=lambda p: (len(p.relative_to(folder).parts), str(p)))
         intake.files[name] = paths[0]
+        intake.found_at[name] = shown(paths[0])
         if len(paths) > 1:
-            others = ", ".join(str(p.relative_to(folder)) for p in paths[1:])
+            others = ", ".join(shown(p) for p in paths[1:])
             intake.messages.append(f"{name}: several copies found; graded "
-                                   f"{paths[0].relative_to(folder)} and ignored {others}.")
+                                   f"{shown(paths[0])} and ignored {others}.")
 
 
 def regular_files(folder: Path, ignored=IGNORED_DIRS, skip_unreadable: bool = True):

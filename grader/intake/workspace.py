@@ -2,13 +2,15 @@
 editable files and notebooks laid over it.
 
     <job>/workspace/      what student code sees (read-only inside the sandbox)
-        assignment/       pristine package; layers.py, fc_net.py, optim.py from the student
+        assignment/       pristine package; layers.py, fc_net.py, optim.py from the student,
+                          and layer_utils.py when the submission has its own
+        cs231n/           the Stanford module names of the same modules (cs231n_view.py)
         notebooks/        pristine notebooks; the student's laid over (provided cells restored)
         data/digits.npz   the embedded data set (grading never uses CIFAR-10: speed, determinism)
     <job>/scratch/        the only place student code may write (one folder per process)
 
-Helper modules (gradient_check.py, solver.py, ...) always come from the pristine handout.
-The reference solutions are never copied here.
+Files that must stay pristine (gradient_check.py, solver.py, data_utils.py, the notebooks'
+provided cells) always come from the handout. The reference solutions are never copied here.
 """
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.intake.submission import STUDENT_FILES, Intake
+from grader.intake.cs231n_view import write_view
+from grader.intake.submission import STUDENT_FILES, STUDENT_HELPERS, Intake
 from grader.notebooks.tamper import restore_provided_cells
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,10 +53,17 @@ def build_workspace(intake: Intake, job: Path, handout: Path = HANDOUT) -> Works
     workspace = Workspace(root=root, scratch=job / "scratch")
     workspace.scratch.mkdir(parents=True, exist_ok=True)
 
-    for name in STUDENT_FILES:
-        if name in intake.files:
-            shutil.copyfile(intake.files[name], root / "assignment" / name)
-    workspace.messages += _flatten_cs231n_imports(root / "assignment" / "fc_net.py")
+    used = []
+    for name in STUDENT_FILES + STUDENT_HELPERS:
+        if name not in intake.files:
+            continue
+        given = handout / "assignment" / name
+        if name in STUDENT_HELPERS and _same_bytes(intake.files[name], given):
+            continue   # the handout's own helpers, sent back unchanged
+        shutil.copyfile(intake.files[name], root / "assignment" / name)
+        used.append(name)
+    fc_net_module = write_view(root)
+    workspace.messages += _used_files_message(used, intake.found_at, fc_net_module)
 
     (root / "notebooks").mkdir()
     for pristine in pristine_notebooks(handout):
@@ -67,22 +77,29 @@ def build_workspace(intake: Intake, job: Path, handout: Path = HANDOUT) -> Works
     return workspace
 
 
-# CS231n's fc_net.py lives in cs231n/classifiers/ and imports its siblings with `..`;
-# here the package is flat, so those two imports are rewritten (and the report says so).
-CS231N_IMPORTS = {"from ..layers import": "from .layers import",
-                  "from ..layer_utils import": "from .layer_utils import"}
-
-
-def _flatten_cs231n_imports(path: Path) -> list[str]:
+def _same_bytes(a: Path, b: Path) -> bool:
     try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError):
+        return a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
+
+
+def _used_files_message(used: list[str], found_at: dict[str, str], fc_net_module: str) -> list[str]:
+    """One note naming the student's files that were graded and where each was found."""
+    if not used:
         return []
-    fixed = text
-    for old, new in CS231N_IMPORTS.items():
-        fixed = fixed.replace(old, new)
-    if fixed == text:
-        return []
-    path.write_text(fixed)
-    return ["fc_net.py: the CS231n package imports `from ..layers` / `from ..layer_utils` were "
-            "read as `from .layers` / `from .layer_utils` (this assignment's package is flat)."]
+    def where(name):
+        path = found_at.get(name, name)
+        return name if path == name else f"{name} ({path})"
+    graded = [where(n) for n in used if n in STUDENT_FILES]
+    helpers = [where(n) for n in used if n in STUDENT_HELPERS]
+    parts = []
+    if graded:
+        parts.append("Your files graded: " + ", ".join(graded) + ".")
+    if helpers:
+        parts.append("Your own helper layers were used by your code: " + ", ".join(helpers) + ".")
+    if fc_net_module == "cs231n.classifiers.fc_net" and "fc_net.py" in used:
+        parts.append("fc_net.py imports its siblings from the package above it, as the CS231n "
+                     "starter's cs231n/classifiers/fc_net.py does, so it ran unchanged as "
+                     "cs231n.classifiers.fc_net.")
+    return [" ".join(parts)]

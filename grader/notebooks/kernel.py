@@ -102,6 +102,10 @@ class SandboxedKernelManager(AsyncKernelManager):
 
 def _kernel_launch(argv: list[str], **options) -> sandbox.Launch:
     """sandbox.command() for the kernel (options: workspace, scratch, cwd, readonly_paths and
-    uid if given), with inline plots so that figures appear in the executed notebook."""
+    uid if given), with inline plots so that figures appear in the executed notebook, and the
+    workspace root on sys.path from the start: `assignment` and the Stanford names of the same
+    modules (`cs231n.*`, see grader/intake/cs231n_view.py) import in every cell, even one run
+    before the notebook's set-up cell."""
     return sandbox.command(
-        argv, extra_env={"MPLBACKEND": "module://matplotlib_inline.backend_inline"}, **options)
+        argv, extra_env={"MPLBACKEND": "module://matplotlib_inline.backend_inline",
+                         "PYTHONPATH": os.path.realpath(options["workspace"])}, **options)
