@@ -1,16 +1,41 @@
 """Hidden tests of FullyConnectedNet: parameters and initialization, then loss, gradients and
 scores with the same parameters given to the student's model and the reference's."""
+import contextvars
 import copy
+import functools
+
 import numpy as np
 
 from grader.hidden_tests.checks import (
     as_array, compare, failed_check, norm_error, outcome, passed_check, shape_text)
 from grader.hidden_tests.harness import (
-    ask, central_differences, compare_key, global_rng_kept, perturbed, hidden_test,
-    step_size)
-
-test = hidden_test
+    StudentCallFailed, ask, central_differences, compare_key, global_rng_kept, perturbed,
+    hidden_test, step_size)
 SIGMAS = 5.0          # statistical tolerance of the initial weights' mean and std
+# What the child did for code written for an older CS231n starter, in the running test.
+STARTER_ADAPTATIONS = contextvars.ContextVar("starter_adaptations")
+
+
+def test(function, what):
+    """hidden_test, plus: when the child built or ran the student's model the way an older
+    CS231n starter's code needs (child/runner.py: starter_keywords, keeps_starter_mode_line),
+    what it did goes into the result's data["starter_adaptations"], for the report to say."""
+    def make(run):
+        @functools.wraps(run)
+        def noting_adaptations(student, rng, reference, settings):
+            adapted = []
+            token = STARTER_ADAPTATIONS.set(adapted)
+            try:
+                result = run(student, rng, reference, settings)
+            except StudentCallFailed as failure:
+                result = failure.result()
+            finally:
+                STARTER_ADAPTATIONS.reset(token)
+            if adapted:
+                result.data["starter_adaptations"] = adapted
+            return result
+        return hidden_test(function, what)(noting_adaptations)
+    return make
 
 
 
@@ -56,8 +81,15 @@ def reference_model(reference, request):
 
 
 def ask_model(student, settings, request, header):
-    return ask(student, settings, {"op": "model", **request}, function="FullyConnectedNet",
-               header=header)
+    reply = ask(student, settings, {"op": "model", **request}, raw=True)
+    answer = reply.result if reply.ok and isinstance(reply.result, dict) else reply.error
+    adapted = STARTER_ADAPTATIONS.get(None)
+    for item in answer.pop("adapted", None) or []:
+        if adapted is not None and item not in adapted:
+            adapted.append(item)
+    if not reply.ok:
+        raise StudentCallFailed("FullyConnectedNet", reply, header)
+    return reply
 
 
 def header_for(init, runs):

@@ -100,6 +100,28 @@ UI: dict[str, dict[str, str]] = {
     "call_died": {"en": "While running your {where}, {message}", "zh": "运行你的 {where} 时，{message}"},
     "bad_return": {"en": "Your {where} returned {returned}; expected {expected}.",
                    "zh": "你的 {where} 返回了 {returned}；期望返回 {expected}。"},
+    "keyword_translated": {
+        "en": "Your FullyConnectedNet takes the keywords of the CS231n {starter} starter, so it was "
+              "built with {theirs} where this test says {ours}{meaning}.",
+        "zh": "你的 FullyConnectedNet 使用 CS231n {starter} 版起始代码的参数名，所以测试中的 {ours} "
+              "以 {theirs} 传入{meaning}。"},
+    "keyword_dropout_drop": {"en": " (there, dropout is the probability of dropping a unit)",
+                             "zh": "（那一版中 dropout 是丢弃一个单元的概率）"},
+    "keyword_dropout_keep": {"en": " (there, dropout is the probability of keeping a unit)",
+                             "zh": "（那一版中 dropout 是保留一个单元的概率）"},
+    "keyword_missing": {
+        "en": "Your FullyConnectedNet takes the keywords of the CS231n {starter} starter, which has "
+              "no keyword for {ours}: it was called with {ours} as it is.",
+        "zh": "你的 FullyConnectedNet 使用 CS231n {starter} 版起始代码的参数名，那一版没有表示 {ours} "
+              "的参数：按 {ours} 原样调用。"},
+    "starter_mode_line": {
+        "en": "Your FullyConnectedNet.loss keeps the given line of the CS231n {starter} starter "
+              "that stores the mode under a key named after it (bn_param[mode] = mode), which "
+              "never switches batch norm to test mode: the grader set each bn_param's 'mode' "
+              "before every call to loss().",
+        "zh": "你的 FullyConnectedNet.loss 保留了 CS231n {starter} 版起始代码中给出的那一行"
+              "（bn_param[mode] = mode），它把模式存在以模式名为键的位置，批归一化因此永远不会切换到"
+              "测试模式：评分程序在每次调用 loss() 之前替你设置了每个 bn_param 的 'mode'。"},
     "forward_vs_reference": {"en": "Your {fwd} against the reference: {text}",
                              "zh": "你的 {fwd} 与参考实现对比：{text}"},
     "no_numeric_gradient": {"en": "No numerical gradient of your {fwd}: {why}.",

@@ -81,6 +81,7 @@ def output_of(t: TestResult, lang: str = "en") -> str:
     if t.function.startswith("answer "):
         return answer_output(t, lang)
     lines = [t.header] if t.header else []
+    lines += adaptation_notes(t, lang)
     if t.outcome is Outcome.GRADER_ERROR:
         return say("grader_error", lang, error=t.notes[0] if t.notes else "")
     if t.outcome in FAILED_CALL or t.outcome in (Outcome.PROTOCOL, Outcome.NOT_LOADED):
@@ -96,6 +97,30 @@ def output_of(t: TestResult, lang: str = "en") -> str:
     lines += _gradient_verdict(t, lang)
     lines += list(t.notes)
     return "\n".join(lines)
+
+
+def adaptation_notes(t: TestResult, lang: str = "en") -> list[str]:
+    """What was done for code written for an older CS231n starter (data["starter_adaptations"],
+    from grader/hidden_tests/network.py): keywords passed under that starter's names, or its
+    given batch-norm mode line read as it was meant."""
+    if lang == "both":   # each language with its own wording of the dropout meaning
+        return [en + "\n" + zh for en, zh in zip(adaptation_notes(t, "en"), adaptation_notes(t, "zh"))]
+    lines = []
+    for k in t.data.get("starter_adaptations") or []:
+        if k.get("kind") == "bn_mode_line":
+            lines.append(say("starter_mode_line", lang, starter=k.get("starter")))
+            continue
+        ours = "%s=%r" % (k.get("given"), k.get("value"))
+        if k.get("as") is None:
+            lines.append(say("keyword_missing", lang, starter=k.get("starter"), ours=ours))
+            continue
+        meaning = ""
+        if k.get("as") == "dropout":
+            meaning = say("keyword_dropout_drop" if k.get("starter") == "2017"
+                          else "keyword_dropout_keep", lang)
+        lines.append(say("keyword_translated", lang, starter=k.get("starter"), ours=ours,
+                         theirs="%s=%r" % (k.get("as"), k.get("as_value")), meaning=meaning))
+    return lines
 
 
 def _gradient_verdict(t: TestResult, lang: str) -> list[str]:

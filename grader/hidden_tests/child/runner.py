@@ -15,8 +15,10 @@ is judged on its answer alone. np.random and random are seeded with the request'
 before each operation.
 """
 import importlib
+import inspect
 import os
 import random
+import re
 import signal
 import sys
 import traceback
@@ -174,13 +176,29 @@ class Child:
 
     def op_model(self, request):
         """{init: FullyConnectedNet kwargs (dtype by name), return_init, runs: [{params, X, y,
-        loss_only}]} -> {init_params, runs: [{loss, grads} | {scores}, + bn_params]}.
-        Runs share one model, so batchnorm running averages carry from run to run."""
+        loss_only}]} -> {init_params, runs: [{loss, grads} | {scores}, + bn_params], adapted}.
+        Runs share one model, so batchnorm running averages carry from run to run. `adapted`
+        lists what was done for code written for an older CS231n starter (starter_keywords,
+        keeps_starter_mode_line); it also rides on an error, so that a failed test can say how
+        the model was built."""
         network = self.function("fc_net", "FullyConnectedNet")
         init = fresh(request.get("init") or {})
         if "dtype" in init:
             init["dtype"] = np.dtype(init["dtype"]).type
+        init, adapted = starter_keywords(network, init)
+        try:
+            reply = self.build_and_run(network, init, request, adapted)
+        except StudentError as exc:
+            exc.info["adapted"] = adapted
+            raise
+        reply["adapted"] = adapted
+        return reply
+
+    def build_and_run(self, network, init, request, adapted):
         model = self.run("FullyConnectedNet(...)", network, **init)
+        set_modes = keeps_starter_mode_line(model)
+        if set_modes:
+            adapted.append({"kind": "bn_mode_line", "starter": "2016-2017"})
         reply = {"runs": []}
         if request.get("return_init"):
             reply["init_params"] = fresh(getattr(model, "params", None))
@@ -189,6 +207,8 @@ class Child:
             if run.get("params") is not None:
                 set_params(model, fresh(run["params"]), init.get("dtype", np.float32))
             X, y = fresh(run["X"]), fresh(run.get("y"))
+            if set_modes:
+                set_bn_modes(model, "test" if y is None else "train")
             if y is None:
                 entry = {"scores": fresh(self.run(where, model.loss, X))}
             else:
@@ -287,6 +307,76 @@ def bad_return(function, result, expected):
         kind = "a %s of %d values" % (kind, len(result))
     return {"type": "BadReturnValue", "where": function, "traceback": "",
             "message": "%s returned %s; expected %s" % (function, kind, expected)}
+
+
+def starter_keywords(network, init):
+    """The grader builds FullyConnectedNet with the keywords of the 2021-2024 starters
+    (dropout_keep_ratio, normalization). A constructor written for an older starter names them
+    differently, so they are passed under its names, decided from its signature alone:
+
+        2017        dropout=<probability of DROPPING a unit; 0: no dropout>, use_batchnorm=<bool>
+                    (no layer norm)
+        2018-2020   dropout=<probability of KEEPING a unit; 1: no dropout>, normalization=...
+
+    `dropout` means what its default says (0: drop, 1: keep); without one of those defaults, a
+    signature with use_batchnorm is the 2017 one. A constructor that takes **kwargs, or already
+    takes the current names, is called as it is. Returns (init for this constructor, [{given,
+    value, as, as_value, starter, kind: "keyword"}] for every translated keyword; "as" None:
+    not expressible)."""
+    try:
+        parameters = inspect.signature(network).parameters
+    except (TypeError, ValueError):
+        return init, []
+    if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+        return init, []
+    init, keywords = dict(init), []
+    if ("normalization" in init and "normalization" not in parameters
+            and "use_batchnorm" in parameters):
+        value = init["normalization"]
+        note = {"kind": "keyword", "given": "normalization", "value": value, "as": None,
+                "as_value": None, "starter": "2017"}
+        if value in (None, "batchnorm"):
+            del init["normalization"]
+            init["use_batchnorm"] = value == "batchnorm"
+            note.update({"as": "use_batchnorm", "as_value": value == "batchnorm"})
+        keywords.append(note)   # layer norm: called as asked, the TypeError says the rest
+    if ("dropout_keep_ratio" in init and "dropout_keep_ratio" not in parameters
+            and "dropout" in parameters):
+        keep = init.pop("dropout_keep_ratio")
+        default = parameters["dropout"].default
+        if default in (0, 1) and not isinstance(default, bool):
+            drop = default == 0
+        else:
+            drop = "use_batchnorm" in parameters
+        init["dropout"] = 1 - keep if drop else keep
+        keywords.append({"kind": "keyword", "given": "dropout_keep_ratio", "value": keep,
+                         "as": "dropout", "as_value": init["dropout"],
+                         "starter": "2017" if drop else "2018-2020"})
+    return init, keywords
+
+
+# The 2016-2017 starters' FullyConnectedNet.loss (given code, above the student's part) said
+# `bn_param[mode] = mode`: a key named after the mode, so batch norm never left train mode.
+STARTER_MODE_LINE = re.compile(r"\bbn_param\[\s*mode\s*\]\s*=\s*mode\b")
+
+
+def keeps_starter_mode_line(model):
+    """True when the model's loss() still has that given line: the grader then sets each
+    bn_param's 'mode' before every call, as the line meant to (set_bn_modes)."""
+    try:
+        params = getattr(model, "bn_params", None)
+        if not isinstance(params, (list, dict)) or not params:
+            return False           # no batch norm in this model: nothing to switch
+        return bool(STARTER_MODE_LINE.search(inspect.getsource(type(model).loss)))
+    except BaseException:   # no source, or a hostile attribute: grade the model as it is
+        return False
+
+
+def set_bn_modes(model, mode):
+    params = getattr(model, "bn_params", None)
+    for bn_param in params.values() if isinstance(params, dict) else params or ():
+        if isinstance(bn_param, dict):
+            bn_param["mode"] = mode
 
 
 def set_params(model, params, default_dtype):
