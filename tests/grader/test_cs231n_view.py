@@ -100,6 +100,20 @@ def test_student_files_run_byte_for_byte_where_their_imports_need_them(tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
 
 
+@pytest.mark.parametrize("text", [
+    "x = " + "1 + " * 200000 + "1\n",                     # exhausts the parser's recursion
+    "x = " + "-" * 200000 + "1\n",                        # MemoryError in the parser
+    "from ..layers import *\n" + "#" * (2 << 20) + "\n",  # too large to parse: scanned
+], ids=["deep", "memory", "large"])
+def test_a_hostile_fc_net_cannot_break_the_workspace_stage(text, tmp_path):
+    folder = flat_submission(tmp_path, "")
+    (folder / "fc_net.py").write_text(text)
+    workspace = workspace_from(folder, tmp_path)
+    assert (workspace.root / "assignment/fc_net.py").exists()
+    moved = (workspace.root / "cs231n/classifiers/fc_net.py").read_text()
+    assert (moved == text) == text.startswith("from ..")
+
+
 def test_the_old_rewrite_of_relative_imports_is_gone(tmp_path):
     workspace = workspace_from(STANFORD_2021, tmp_path)
     moved = (workspace.root / "cs231n/classifiers/fc_net.py").read_text()
