@@ -14,7 +14,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from grader.hidden_tests.child import runner
 from grader.hidden_tests.student_process import StudentProcess
-from grader.intake.cs231n_view import imports_two_levels_up
+from grader.intake.cs231n_view import FORWARDER, imports_two_levels_up
 from grader.intake.submission import take_submission
 from grader.intake.workspace import build_workspace
 from grader.isolation import sandbox
@@ -137,6 +137,18 @@ def test_the_child_imports_stanford_layouts_and_builds_the_net_with_student_help
     assert reply.ok, reply.message
     assert set(reply.result["runs"][0]["grads"]) == {"W1", "b1", "gamma1", "beta1", "W2", "b2",
                                                      "gamma2", "beta2", "W3", "b3"}
+
+
+def test_an_import_error_shows_the_students_frames_not_the_forwarders(tmp_path):
+    folder = tmp_path / "sub" / "a2" / "cs231n" / "classifiers"
+    folder.mkdir(parents=True)
+    (folder / "fc_net.py").write_text("from ..layers import *\n\nundefined_helper()\n")
+    workspace = workspace_from(tmp_path / "sub", tmp_path)
+    with StudentProcess(workspace.root, workspace.scratch_for("child"), sandbox.Limits()) as child:
+        error = child.import_errors["fc_net"]
+    assert error.splitlines()[0] == '  File "cs231n/classifiers/fc_net.py", line 3, in <module>'
+    assert "NameError" in error and "frozen" not in error and "_sys.modules" not in error
+    assert runner.FORWARDER_LINE in FORWARDER   # the child knows the forwarders' one line
 
 
 def test_a_kernel_sees_the_stanford_names_from_its_first_cell(tmp_path):

@@ -34,6 +34,7 @@ MODULES = ("layers", "fc_net", "optim")
 MAX_MESSAGE = 2000          # characters of an exception message sent back
 TRACEBACK_LINES = 12        # lines of a traceback sent back
 FRESH_DEPTH = 64
+FORWARDER_LINE = "_sys.modules[__name__] = _importlib.import_module("
 
 
 class StudentError(Exception):
@@ -89,9 +90,14 @@ class Child:
     # ------------------------------------------------------------------ helpers
 
     def format_exception(self, exc):
-        """The exception line and the student's own frames (file paths workspace-relative)."""
+        """The exception line and the student's own frames (file paths workspace-relative):
+        not importlib's (named "<frozen ...>", which abspath would put in the working directory,
+        the workspace) nor those of the forwarders that give the student's modules their CS231n
+        names (grader/intake/cs231n_view.py)."""
         frames = [frame for frame in traceback.extract_tb(exc.__traceback__)
-                  if os.path.abspath(frame.filename).startswith(self.workspace + os.sep)]
+                  if not frame.filename.startswith("<")
+                  and os.path.abspath(frame.filename).startswith(self.workspace + os.sep)
+                  and not (frame.line or "").startswith(FORWARDER_LINE)]
         lines = traceback.format_list(frames) + traceback.format_exception_only(type(exc), exc)
         text = "".join(lines).replace(self.workspace + os.sep, "")
         return "\n".join(text.rstrip().splitlines()[-TRACEBACK_LINES:])
