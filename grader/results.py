@@ -43,6 +43,8 @@ class Outcome(StrEnum):
     FORWARD_WRONG = "forward_wrong"      # backward is the gradient of a wrong forward
     IMPRECISE = "imprecise"              # backward is the gradient of the forward, imprecisely
     BOTH_WRONG = "both_wrong"            # forward wrong and backward not its gradient
+    RELIES_ON_WRONG = "relies_on_wrong"  # wrong only because a student function it builds on
+                                         # is wrong (data["dependencies"] names them)
     GRADER_ERROR = "grader_error"        # the grader failed on this test (not the student)
     NOTEBOOK_FAILED = "notebook_failed"  # a notebook did not run to the end without an error
 
@@ -72,7 +74,12 @@ class Finding:
     expected_text: str = ""              # EXACT: repr of the expected value
     role: str = "reference"              # "reference": against the reference (scored);
                                          # "forward": the student's forward vs the reference;
-                                         # "numeric": vs the numerical gradient of their forward
+                                         # "numeric": vs the numerical gradient of their forward;
+                                         # "own": vs the student's own lower-level functions
+                                         # (or a backward's closed form at the student's
+                                         # own forward statistics)
+    variant: str = ""                    # key of the accepted variant formula that matched
+                                         # (grader/report/prose.py: VARIANTS), "" for the main one
 
 
 @dataclass

@@ -20,6 +20,7 @@ from grader.isolation.sandbox import Limits
 
 DEFAULT_RUBRIC = Path(__file__).resolve().parent / "rubric.toml"
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+SHAPE_POLICIES = ("lenient", "strict")
 
 
 class RubricError(ValueError):
@@ -35,7 +36,18 @@ class Group:
     numeric_tolerance: float = 1e-5       # a backward against numerical gradients (norms)
     timeout: float = 10.0                 # seconds for one test
     visibility: str = "visible"
-    consistent_backward_credit: float = 0.5   # a backward right for the student's wrong forward
+    shapes: str = "lenient"               # "strict": a shape differing from the expected one only
+                                          # by axes of length 1 fails ("lenient": passes, noted)
+    dependency_credit: float = 1.0        # fraction kept by a test failing only because a
+                                          # student function it builds on is wrong
+    consistent_backward_credit: float | None = None   # a backward right for the student's wrong
+                                          # forward (a dependency too): None follows dependency_credit
+
+    @property
+    def backward_credit(self) -> float:
+        """The fraction a backward that is right for the student's own (wrong) forward keeps."""
+        credit = self.consistent_backward_credit
+        return float(self.dependency_credit if credit is None else credit)
 
 
 @dataclass(frozen=True)
@@ -221,9 +233,14 @@ def _check_group(group: Group, name: str, where: "_Locator") -> None:
         value = getattr(group, key)
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
             raise where.error(name, key, f"must be a number > 0, not {value!r}")
-    credit = group.consistent_backward_credit
-    if not isinstance(credit, (int, float)) or not 0 <= credit <= 1:
-        raise where.error(name, "consistent_backward_credit", f"must be between 0 and 1, not {credit!r}")
+    for key in ("dependency_credit", "consistent_backward_credit"):
+        credit = getattr(group, key)
+        if key == "consistent_backward_credit" and credit is None:
+            continue
+        if not isinstance(credit, (int, float)) or isinstance(credit, bool) or not 0 <= credit <= 1:
+            raise where.error(name, key, f"must be between 0 and 1, not {credit!r}")
+    if group.shapes not in SHAPE_POLICIES:
+        raise where.error(name, "shapes", f"must be one of {list(SHAPE_POLICIES)}, not {group.shapes!r}")
 
 
 def _check_points(points, table: str, key: str, where: "_Locator") -> None:

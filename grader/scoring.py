@@ -2,8 +2,12 @@
 stages found. Nothing else sets `max_score` or `score`.
 
 - Hidden tests: a group's points are shared equally by its tests (adding or removing a test never
-  changes a function's total); a passed test earns its share; a backward that is the exact
-  gradient of the student's own (wrong) forward earns `consistent_backward_credit` of it.
+  changes a function's total); a passed test earns its share. A test that fails only because a
+  student function it builds on is wrong (RELIES_ON_WRONG: consistent with the student's own
+  lower-level functions) earns `dependency_credit` of it (default 1: the mistake is charged
+  once, to the broken function); a backward that is the exact gradient of the student's own
+  (wrong) forward earns `consistent_backward_credit` of it, which follows dependency_credit
+  unless the rubric sets it.
 - Notebooks: "notebook <file>: runs to the end" earns the notebook's points when every code cell
   ran without an error (with `partial_credit`, the share of cells that did); the per-cell tests
   are information and earn nothing.
@@ -37,8 +41,14 @@ def score_hidden_tests(tests: list[TestResult], rubric: Rubric) -> None:
     for test in tests:
         group = rubric.groups[test.group]
         test.max_score = shares[test.group].pop(0)
-        fraction = 1.0 if test.passed else (
-            float(group.consistent_backward_credit) if test.outcome in CONSISTENT else 0.0)
+        if test.passed:
+            fraction = 1.0
+        elif test.outcome in CONSISTENT:
+            fraction = group.backward_credit
+        elif test.outcome is Outcome.RELIES_ON_WRONG:
+            fraction = float(group.dependency_credit)
+        else:
+            fraction = 0.0
         test.score = _bounded(test.max_score * fraction, test.max_score)
 
 

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from grader.hidden_tests import dropout, layers, network, normalization, optimizers
-from grader.hidden_tests.checks import found
+from grader.hidden_tests.checks import found, singleton_difference
 from grader.hidden_tests.harness import HiddenTest, StudentCallFailed
 from grader.hidden_tests.reference import load_reference
-from grader.results import Outcome, TestResult
+from grader.results import Outcome, TestResult, Verdict
 from grader.rubric import Rubric
 
 FAMILIES = (layers, normalization, dropout, network, optimizers)
@@ -76,6 +76,8 @@ def run_hidden_tests(student, seed: int, rubric: Rubric, reference=None) -> list
             deadline=started + float(group.timeout),
             child_seed=int(np.random.SeedSequence([seed, index]).generate_state(1)[0]))
         result = run_one(test, student, np.random.default_rng([seed, index]), reference, context)
+        if group.shapes == "strict":
+            result = strict_shapes(result)
         results.append(dataclasses.replace(
             result, function=test.function, what=test.what, group=test.group,
             visibility=group.visibility,
@@ -94,3 +96,14 @@ def run_one(test: HiddenTest, student, rng, reference, context: TestContext) -> 
     except Exception as exc:
         return found(False, Outcome.GRADER_ERROR, notes=["%s: %s" % (type(exc).__name__, exc)],
                      grader_error=traceback.format_exc(limit=-4))
+
+
+def strict_shapes(result: TestResult) -> TestResult:
+    """The rubric's `shapes = "strict"`: a value accepted although its shape differs from the
+    expected one by axes of length 1 fails as a shape mismatch."""
+    wrong = [f for f in result.scored if f.ok and singleton_difference(f)]
+    for finding in wrong:
+        finding.ok, finding.verdict = False, Verdict.SHAPE
+    if wrong and result.passed:
+        return dataclasses.replace(result, passed=False, outcome=Outcome.FAILED)
+    return result

@@ -4,7 +4,9 @@ import numpy as np
 
 from grader.hidden_tests.checks import (
     as_array, compare, describe_inputs, failed_check, outcome, passed_check, shape_text)
+from grader.hidden_tests.dependencies import relies_on
 from grader.hidden_tests.harness import call, forward_backward, hidden_test
+from grader.results import Outcome
 
 test = hidden_test
 
@@ -26,7 +28,7 @@ def run_forwards(student, settings, header, calls):
         usable = compare("out", reply.result["result"], np.zeros(x.shape), np.inf)
         if not usable.ok:
             return None, outcome(header, [usable], "dropout_keep")
-        outputs.append(as_array(reply.result["result"])[0])
+        outputs.append(as_array(reply.result["result"])[0].reshape(x.shape))   # (axes of 1)
     return outputs, None
 
 
@@ -40,14 +42,27 @@ def keep_rate(student, rng, reference, settings):
                                     [(x, {"mode": "train", "p": p}) for p in ps])
     if failure:
         return failure
-    checks = []
+    checks, dropping = [], True
     for p, out in zip(ps, outputs):
         rate = float(np.mean(out != 0))
         margin = SIGMAS * np.sqrt(p * (1 - p) / x.size)
         text = "kept %.2f%% of the units, expected %.0f%% ± %.2f%%" % (100 * rate, 100 * p, 100 * margin)
         checks.append((passed_check if abs(rate - p) <= margin else failed_check)(
             "p=%g" % p, text))
-    return outcome(header, checks, "dropout_keep")
+        dropping = dropping and abs(rate - (1 - p)) <= margin
+    result = outcome(header, checks, "dropout_keep")
+    return with_contract(result, dropping)
+
+
+def with_contract(result, p_drops: bool):
+    """A failure explained by p read as the probability of dropping a unit (the 2016-2017
+    starters' contract) says so (grader/report/prose.py: CONTRACTS)."""
+    if not result.passed and p_drops:
+        result.data.update(contract=DROP_PROBABILITY, contract_function="dropout_forward")
+    return result
+
+
+DROP_PROBABILITY = "dropout_drop_probability"
 
 
 @test("dropout_forward", "train mode scales kept units by 1/p, 3-D input")
@@ -62,7 +77,8 @@ def scaling(student, rng, reference, settings):
                       settings.tolerance)]
     if not kept.any():
         checks.append(failed_check("kept units", "none: every output is 0"))
-    return outcome(header, checks, "dropout_scale")
+    p_drops = kept.any() and compare("", outputs[0][kept], x[kept] / (1 - p), settings.tolerance).ok
+    return with_contract(outcome(header, checks, "dropout_scale"), p_drops)
 
 
 @test("dropout_forward", "test mode is the identity")
@@ -108,8 +124,23 @@ def check_backward_mask(student, rng, settings, shape, dropout_param):
         return outcome(header, [forward_check], notes=[
             "Implement dropout_forward first: dropout_backward is checked against the mask of "
             "your forward pass."])
-    kept = as_array(out)[0] != 0
-    return outcome(header, [compare("dx", dx, dout * kept / p, settings.tolerance)], "dropout_backward")
+    out = as_array(out)[0].reshape(shape)
+    kept = out != 0
+    result = outcome(header, [compare("dx", dx, dout * kept / p, settings.tolerance)], "dropout_backward")
+    if result.passed or result.outcome is not Outcome.FAILED:
+        return result
+    # Dropout is linear in x, so the gradient of the student's own forward is out / x (x has
+    # no zeros): a backward right for a forward that scales wrongly relies on that forward.
+    local = out / x
+    forward_scales_right = compare("", local[kept], np.full(int(kept.sum()), 1 / p),
+                                   settings.tolerance).ok
+    if forward_scales_right:
+        return result
+    p_drops = kept.any() and compare("", local[kept], np.full(int(kept.sum()), 1 / (1 - p)),
+                                     settings.tolerance).ok
+    result = relies_on(result, [compare("dx", dx, dout * local, settings.tolerance)],
+                       ["dropout_forward"], "gradient")
+    return with_contract(result, p_drops)
 
 
 @test("dropout_backward", "train mode reuses the forward's mask")

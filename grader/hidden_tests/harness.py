@@ -195,9 +195,11 @@ def numerical_gradients(student, settings, function, args, wrt: dict, dout, *,
 
 
 def check_forward(student, reference, settings, function, args, names, hint, *,
-                  module="layers", written_back: dict | None = None) -> TestResult:
+                  module="layers", written_back: dict | None = None, own=None) -> TestResult:
     """Student's out (result[0]) against the reference's on the same inputs; written_back
-    ({argument index: [keys]}) also compares what both left in dict arguments."""
+    ({argument index: [keys]}) also compares what both left in dict arguments. `own`
+    (grader/hidden_tests/dependencies.py) judges a failure against the student's own
+    lower-level functions: own(student, reference, settings, result, args, reply_result)."""
     header = "Compared the output of your %s with the reference on %s." % (
         function, describe_inputs(**dict(zip(names, args))))
     reply = call(student, settings, function, args, module=module, pick=0, header=header)
@@ -210,8 +212,11 @@ def check_forward(student, reference, settings, function, args, names, hint, *,
             checks.append(compare_key(names[index], after, key, ref_args[index][key], settings))
             got[key] = after.get(key) if isinstance(after, dict) else None
             wanted[key] = ref_args[index][key]
-    return with_diagnosis(outcome(header, checks, hint), function, dict(zip(names, args)), got,
-                          wanted, settings.tolerance)
+    result = outcome(header, checks, hint)
+    if own is not None and not result.passed:
+        result = own(student, reference, settings, result, args, reply.result)
+    return with_diagnosis(result, function, dict(zip(names, args)), got, wanted,
+                          settings.tolerance)
 
 
 def compare_key(owner: str, mapping, key: str, expected, settings) -> Finding:
@@ -225,11 +230,13 @@ def compare_key(owner: str, mapping, key: str, expected, settings) -> Finding:
 
 
 def check_backward(student, rng, reference, settings, *, forward, backward, args, names,
-                   wrt: dict, hint, module="layers") -> TestResult:
+                   wrt: dict, hint, module="layers", own=None) -> TestResult:
     """The student's backward (fed by the student's own forward's cache) against the
     reference's; when that fails, the numerical gradient of the student's forward tells a
     wrong forward from a wrong backward. wrt: {gradient name: argument index}, in the
-    order the backward returns the gradients."""
+    order the backward returns the gradients. `own` (grader/hidden_tests/dependencies.py)
+    then judges the failure against the student's own lower-level functions:
+    own(student, reference, settings, result, args, gradients, dout, student_out)."""
     ref_module = getattr(reference, module)
     (out, _), _ = reference_call(getattr(ref_module, forward), args)
     dout = rng.standard_normal(np.shape(out))
@@ -254,6 +261,9 @@ def check_backward(student, rng, reference, settings, *, forward, backward, args
     else:
         result = diagnose(student, settings, header, checks, got, reply.result["forward"], ref_out,
                           forward, args, wrt, dout, hint, module)
+        if own is not None:
+            result = own(student, reference, settings, result, args, got, dout,
+                         reply.result["forward"])
     return with_diagnosis(result, backward, {**dict(zip(names, args)), "dout": dout},
                           dict(zip(wrt, got)), dict(zip(wrt, expected)), tolerance)
 

@@ -2,12 +2,15 @@
 scores with the same parameters given to the student's model and the reference's."""
 import contextvars
 import copy
+import dataclasses
 import functools
 
 import numpy as np
 
 from grader.hidden_tests.checks import (
-    as_array, compare, failed_check, norm_error, outcome, passed_check, shape_text)
+    as_array, compare, failed_check, fmt, norm_error, outcome, passed_check, shape_text)
+from grader.hidden_tests.composition import compose
+from grader.hidden_tests.dependencies import relies_on, worth_checking
 from grader.hidden_tests.harness import (
     StudentCallFailed, ask, central_differences, compare_key, global_rng_kept, perturbed,
     hidden_test, step_size)
@@ -123,6 +126,25 @@ def compare_bn_params(mine, theirs, settings):
             for key in ("running_mean", "running_var")]
 
 
+def judged_by_layers(student, reference, settings, result, request, compared, want_grads=True):
+    """A failed network test against the student's own layers composed by the grader
+    (grader/hidden_tests/composition.py); compared(composed runs) -> findings."""
+    if not worth_checking(result, settings):
+        return result
+    judged = None
+    for composer, answers in compose(student, reference, settings, request["init"],
+                                     request["runs"], want_grads):
+        if not composer.broken:
+            return result       # the layers are right: the fault is the network's own
+        judged = compared(answers), composer
+        if all(f.ok for f in judged[0]):
+            break
+    if judged is None:
+        return result
+    own, composer = judged
+    return relies_on(result, own, composer.broken, "network", composer.used)
+
+
 def loss_test(student, rng, reference, settings, init, N, input_shape=None, with_bn_params=False):
     params = make_params(rng, init)
     X = rng.normal(0, 1, (N,) + tuple(input_shape or (init["input_dim"],)))
@@ -131,10 +153,16 @@ def loss_test(student, rng, reference, settings, init, N, input_shape=None, with
     header = header_for(init, request["runs"]) + " Compared the loss and every gradient."
     reply = ask_model(student, settings, request, header)
     mine, theirs = reply.result["runs"][0], reference_model(reference, request)["runs"][0]
-    checks = compare_loss_and_grads(mine, theirs, settings)
-    if with_bn_params:
-        checks += compare_bn_params(mine.get("bn_params"), theirs["bn_params"], settings)
-    return outcome(header, checks, "net_loss" if not with_bn_params else "net_loss net_bn_net")
+    def checks_against(expected):
+        checks = compare_loss_and_grads(mine, expected, settings)
+        if with_bn_params:
+            checks += compare_bn_params(mine.get("bn_params"), expected["bn_params"], settings)
+        return checks
+
+    result = outcome(header, checks_against(theirs),
+                     "net_loss" if not with_bn_params else "net_loss net_bn_net")
+    return judged_by_layers(student, reference, settings, result, request,
+                            lambda composed: checks_against(composed[0]))
 
 
 # --------------------------------------------------------------------------- initialization
@@ -248,9 +276,13 @@ def scores_batchnorm(student, rng, reference, settings):
     header = header_for(init, runs) + " The last call has no y: compared its scores."
     reply = ask_model(student, settings, request, header)
     mine, theirs = reply.result["runs"][-1], reference_model(reference, request)["runs"][-1]
-    checks = [compare("scores", mine.get("scores"), theirs["scores"], settings.tolerance)]
-    checks += compare_bn_params(mine.get("bn_params"), theirs["bn_params"], settings)
-    return outcome(header, checks, "net_bn_net")
+    def checks_against(expected):
+        return ([compare("scores", mine.get("scores"), expected["scores"], settings.tolerance)]
+                + compare_bn_params(mine.get("bn_params"), expected["bn_params"], settings))
+
+    result = outcome(header, checks_against(theirs), "net_bn_net")
+    return judged_by_layers(student, reference, settings, result, request,
+                            lambda composed: checks_against(composed[-1]), want_grads=False)
 
 
 @test("FullyConnectedNet", "scores when y is None, N=1")
@@ -261,8 +293,10 @@ def scores_plain(student, rng, reference, settings):
     header = header_for(init, runs) + " Compared the scores."
     reply = ask_model(student, settings, request, header)
     expected = reference_model(reference, request)["runs"][0]["scores"]
-    return outcome(header, [compare("scores", reply.result["runs"][0].get("scores"), expected,
-                                    settings.tolerance)], "net_loss")
+    mine = reply.result["runs"][0].get("scores")
+    result = outcome(header, [compare("scores", mine, expected, settings.tolerance)], "net_loss")
+    return judged_by_layers(student, reference, settings, result, request, lambda composed: [
+        compare("scores", mine, composed[0]["scores"], settings.tolerance)])
 
 
 # --------------------------------------------------------------------------- dropout
@@ -316,14 +350,40 @@ def dropout_net(student, rng, reference, settings):
     numeric = central_differences([float(np.ravel(v)[0]) for v in losses], plan)
     checks = [compare("grads[%r] vs numerical" % key, grads.get(key), value,
                       settings.numeric_tolerance, metric="norm") for key, value in numeric.items()]
+    # A loss that ignores the parameters (zero, or any constant) with zero gradients matches
+    # its own numerical gradient: the loss must move with the weights and exceed its L2 term.
+    # (Shown only when it fails, so a right network's report is what it was.)
+    if not any(np.abs(value).max(initial=0.0) > 0 for value in numeric.values()):
+        checks.append(failed_check("loss vs parameters", "does not change when any parameter "
+                                   "moves: is loss() computing the network?"))
     plain = reference_model(reference, {"init": {**init, "dropout_keep_ratio": 1}, "runs": [
         {"params": params, "X": X, "y": y}]})["runs"][0]["loss"]
+    l2 = sum(0.5 * init["reg"] * float(np.sum(value ** 2))
+             for key, value in params.items() if key.startswith("W"))
     loss, _ = as_array(answers[0].get("loss"))
-    changed = loss is not None and abs(float(np.ravel(loss)[0]) - plain) > 1e-6 * abs(plain)
+    loss = None if loss is None or loss.size != 1 else float(np.ravel(loss)[0])
+    changed = loss is not None and abs(loss - plain) > 1e-6 * abs(plain)
     checks.append((passed_check if changed else failed_check)(
         "training loss", "differs from the loss without dropout" if changed else
         "the same as without dropout: is dropout applied in train mode?"))
+    if loss is not None and not loss > l2:
+        checks.append(failed_check("training loss", "%s, not above the L2 term alone (%s): the "
+                                   "softmax loss of every example is positive" % (fmt(loss), fmt(l2))))
     expected_scores = reference_model(reference, {"init": init, "runs": request["runs"][-1:]})
-    checks.append(compare("test-mode scores", answers[-1].get("scores"),
-                          expected_scores["runs"][0]["scores"], settings.tolerance))
-    return outcome(header, checks, "net_dropout_net")
+    mine_scores = answers[-1].get("scores")
+    checks.append(compare("test-mode scores", mine_scores, expected_scores["runs"][0]["scores"],
+                          settings.tolerance))
+    result = outcome(header, checks, "net_dropout_net")
+
+    def checks_against(composed):
+        # With the student's own layers (dropout_forward draws its mask from the seed) the
+        # training loss and gradients are known; the checks that the loss moves with the
+        # parameters and differs from the loss without dropout still have to hold.
+        own_checks = compare_loss_and_grads(answers[0], composed[0], settings)
+        kept = [dataclasses.replace(check) for check in checks
+                if check.quantity in ("loss vs parameters", "training loss")]
+        return own_checks + kept + [compare("test-mode scores", mine_scores, composed[1]["scores"],
+                                            settings.tolerance)]
+
+    return judged_by_layers(student, reference, settings, result, {"init": init, "runs": [
+        request["runs"][0], request["runs"][-1]]}, checks_against)

@@ -1,6 +1,9 @@
 """Hidden tests of batch, layer, spatial batch and spatial group normalization."""
+import re
+
 import numpy as np
 
+from grader.hidden_tests import dependencies
 from grader.hidden_tests.checks import (
     compare, describe_inputs, describe_value, failed_check, outcome, passed_check, shape_text)
 from grader.hidden_tests.harness import (
@@ -42,12 +45,14 @@ def bn_forward_single(student, rng, reference, settings):
 
 def running_average_steps(student, rng, reference, settings, function, shape, bn_param, steps, hint):
     """`steps` train-mode calls, each side carrying its own bn_param from call to call, then
-    one test-mode call that must use the running averages."""
+    one test-mode call that must use the running averages. A failing spatial batch norm is
+    then replayed with the student's own batchnorm_forward."""
     header = ("Ran your %s for %d train-mode steps (a new x %s each step) starting from bn_param "
               "%s and carrying bn_param from step to step, then once in test mode." % (
                   function, steps, shape_text(shape), describe_value(bn_param)))
     reference_function = getattr(reference.layers, function)
     mine, theirs, checks = dict(bn_param), dict(bn_param), []
+    inputs, mine_outputs, expected_outputs, mine_after = [], [], [], None
     for step in range(1, steps + 2):
         testing = step > steps
         if testing:
@@ -55,6 +60,7 @@ def running_average_steps(student, rng, reference, settings, function, shape, bn
                        for key in ("running_mean", "running_var")]
             if not isinstance(mine, dict):
                 break
+            mine_after = mine
             mine, theirs = {**mine, "mode": "test"}, {**theirs, "mode": "test"}
         x = channel_input(rng, shape, rng.uniform(0.5, 2, shape[1]))
         gamma, beta = affine_params(rng, shape[1])
@@ -64,8 +70,15 @@ def running_average_steps(student, rng, reference, settings, function, shape, bn
         (expected, _), ref_args = reference_call(reference_function, [x, gamma, beta, theirs])
         checks.append(compare("out (%s)" % label, reply.result["result"], expected,
                               settings.tolerance))
+        inputs.append((x, gamma, beta, testing))
+        mine_outputs.append(reply.result["result"])
+        expected_outputs.append(expected)
         mine, theirs = reply.result["args_after"][3], ref_args[3]
-    return outcome(header, checks, hint)
+    result = outcome(header, checks, hint)
+    if function == "spatial_batchnorm_forward" and len(inputs) == steps + 1:
+        result = dependencies.spatial_running_steps(student, settings, result, inputs, bn_param,
+                                                    mine_outputs, expected_outputs, mine_after)
+    return result
 
 
 @test("batchnorm_forward", "running averages over 4 train steps, custom eps and momentum, then test mode")
@@ -109,7 +122,8 @@ def bn_backward(student, rng, reference, settings, backward, x, gamma_scale=0.5)
     return check_backward(student, rng, reference, settings, forward="batchnorm_forward",
                           backward=backward, args=[x, gamma, beta, {"mode": "train"}],
                           names=("x", "gamma", "beta", "bn_param"),
-                          wrt={"dx": 0, "dgamma": 1, "dbeta": 2}, hint="bn_backward")
+                          wrt={"dx": 0, "dgamma": 1, "dbeta": 2}, hint="bn_backward",
+                          own=dependencies.normalization_backward("batchnorm_forward", 0))
 
 
 def bn_backward_test(backward, what, shape, mean, std, gamma_scale=0.5):
@@ -160,7 +174,8 @@ def ln_backward(student, rng, reference, settings, x):
     return check_backward(student, rng, reference, settings, forward="layernorm_forward",
                           backward="layernorm_backward", args=[x, gamma, beta, {}],
                           names=("x", "gamma", "beta", "ln_param"),
-                          wrt={"dx": 0, "dgamma": 1, "dbeta": 2}, hint="ln_backward")
+                          wrt={"dx": 0, "dgamma": 1, "dbeta": 2}, hint="ln_backward",
+                          own=dependencies.normalization_backward("layernorm_forward", 1))
 
 
 @test("layernorm_backward", "rows with different means and scales")
@@ -186,11 +201,28 @@ def channel_input(rng, shape, scale=1.0):
     return centre + scale * rng.normal(0, 1, shape)
 
 
+FOUR_D_ONLY = re.compile(r"values to unpack|axes don't match|axes don.t match array")
+
+
+def four_d_contract(x, run):
+    """run() -> TestResult; code written for (N, C, H, W) only that fails on other ranks
+    (unpacking four sizes, transposing four axes) is told so (prose.py: CONTRACTS)."""
+    try:
+        return run()
+    except StudentCallFailed as failure:
+        result = failure.result()
+        said = "%s %s" % (failure.reply.message, (failure.reply.error or {}).get("message", ""))
+        if x.ndim != 4 and FOUR_D_ONLY.search(said):
+            result.data["contract"] = "spatial_4d_only"
+        return result
+
+
 def sbn_forward(student, rng, reference, settings, x):
     gamma, beta = affine_params(rng, x.shape[1])
-    return check_forward(student, reference, settings, "spatial_batchnorm_forward",
+    return four_d_contract(x, lambda: check_forward(student, reference, settings, "spatial_batchnorm_forward",
                          [x, gamma, beta, {"mode": "train"}], ("x", "gamma", "beta", "bn_param"),
-                         "spatial", written_back={3: ["running_mean", "running_var"]})
+                         "spatial", written_back={3: ["running_mean", "running_var"]},
+                         own=dependencies.spatial_forward))
 
 
 @test("spatial_batchnorm_forward", "(N, C, H, W) maps, train mode")
@@ -216,11 +248,12 @@ def sbn_forward_test_mode(student, rng, reference, settings):
 
 def sbn_backward(student, rng, reference, settings, x):
     gamma, beta = affine_params(rng, x.shape[1])
-    return check_backward(student, rng, reference, settings, forward="spatial_batchnorm_forward",
+    return four_d_contract(x, lambda: check_backward(student, rng, reference, settings, forward="spatial_batchnorm_forward",
                           backward="spatial_batchnorm_backward",
                           args=[x, gamma, beta, {"mode": "train"}],
                           names=("x", "gamma", "beta", "bn_param"),
-                          wrt={"dx": 0, "dgamma": 1, "dbeta": 2}, hint="spatial")
+                          wrt={"dx": 0, "dgamma": 1, "dbeta": 2}, hint="spatial",
+                          own=dependencies.spatial_backward))
 
 
 @test("spatial_batchnorm_backward", "(N, C, L) 1-D maps")

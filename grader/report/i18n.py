@@ -147,6 +147,105 @@ UI: dict[str, dict[str, str]] = {
               "(gradient_check.py).",
         "zh": "你的 {fwd} 是错的，你的 {bwd} 也与你的 {fwd} 的梯度不一致：请先修正 {fwd}，再用数值梯度"
               "（gradient_check.py）检查 {bwd}。"},
+    # ---- fair scoring: what was accepted, the student's own functions, contracts ---------------
+    "accepted_singleton": {
+        "en": "Accepted: {quantity} has shape {shape} where {expected} is expected; they differ only "
+              "by axes of length 1 and the values are right. Return {expected}: a result has the "
+              "shape of what it belongs to (gamma, beta and the running averages are (D,)), and an "
+              "extra axis of length 1 broadcasts silently later (a (D,) parameter updated with a "
+              "(1, D) gradient becomes (1, D); an (N,) vector combined with an (N, 1) one becomes "
+              "(N, N)).",
+        "zh": "已接受：{quantity} 的形状是 {shape}，期望的是 {expected}；两者只差长度为 1 的轴，数值正确。"
+              "请返回 {expected}：结果的形状应与它所属的量一致（gamma、beta 和滑动平均都是 (D,)），多出的"
+              "长度为 1 的轴之后会被悄悄广播（(D,) 的参数用 (1, D) 的梯度更新后变成 (1, D)；(N,) 的向量与 "
+              "(N, 1) 的向量运算会得到 (N, N)）。"},
+    "accepted_variant": {
+        "en": "Accepted: your values match a standard variant of the formula: {variant}.",
+        "zh": "已接受：你的结果与该公式的一种标准变体一致：{variant}。"},
+    "variant_eps_inside_sqrt": {
+        "en": "epsilon inside the square root of the cache (TensorFlow's form), where the reference "
+              "adds it after the square root",
+        "zh": "epsilon 放在 cache 的平方根里面（TensorFlow 的写法），参考实现把它加在平方根之后"},
+    "variant_adam_eps_inside_sqrt": {
+        "en": "epsilon inside the square root of the corrected second moment, where the reference "
+              "adds it after the square root",
+        "zh": "epsilon 放在修正后的二阶矩的平方根里面，参考实现把它加在平方根之后"},
+    "variant_adam_folded_correction": {
+        "en": "the bias correction folded into the step size, with epsilon on the uncorrected second "
+              "moment (the Adam paper's efficient form, TensorFlow's)",
+        "zh": "偏差修正并入步长，epsilon 加在未修正的二阶矩上（Adam 论文中的高效写法，也是 TensorFlow 的写法）"},
+    "variant_adam_t_after_use": {
+        "en": "the step count t starting at 1 and incremented after it is used (an older starter's "
+              "default), which gives the same steps with the stored t one ahead",
+        "zh": "步数 t 从 1 开始、使用之后再加一（旧版起始代码的默认做法），每一步的结果相同，只是保存的 t 多 1"},
+    "variant_velocity_positive": {
+        "en": "the velocity kept with the opposite sign (the learning-rate step added to it and the "
+              "velocity subtracted from the weights), which gives the same steps",
+        "zh": "速度以相反的符号保存（学习率那一步加到速度上，再从权重中减去速度），每一步的结果相同"},
+    "variant_velocity_without_rate": {
+        "en": "the velocity kept without the learning rate (PyTorch's form, the learning rate applied "
+              "when the weights move), which gives the same steps for a constant learning rate",
+        "zh": "速度不含学习率（PyTorch 的写法，更新权重时才乘学习率），学习率不变时每一步的结果相同"},
+    "relation_composition_above": {
+        "en": "Against your own {composed}, called by the grader on the same input (reshaped where "
+              "needed):",
+        "zh": "与你自己的 {composed} 比较（评分程序在同样的输入上调用它们，必要时先变形）："},
+    "relation_composition_after": {
+        "en": "your {function} is consistent with your {deps}.",
+        "zh": "你的 {function} 与你的 {deps} 一致。"},
+    "relation_statistics_above": {
+        "en": "Against the backward formula evaluated at your own {composed}'s values (x_hat and "
+              "1/std read back from its output):",
+        "zh": "与在你自己的 {composed} 的数值上计算的反向公式比较（x_hat 和 1/std 由它的输出反推）："},
+    "relation_statistics_after": {
+        "en": "your {function} is right for the statistics your {composed} computed.",
+        "zh": "对于你的 {composed} 算出的统计量，你的 {function} 是对的。"},
+    "relation_gradient_above": {
+        "en": "Against the gradient of your own {composed} (its output divided by x where it kept "
+              "a unit):",
+        "zh": "与你自己的 {composed} 的梯度比较（在保留的单元上为输出除以 x）："},
+    "relation_gradient_after": {
+        "en": "your {function} is the gradient of your {composed}.",
+        "zh": "你的 {function} 正是你的 {composed} 的梯度。"},
+    "relation_network_above": {
+        "en": "Against your own layers ({composed}), composed by the grader layer by layer:",
+        "zh": "与你自己的各层（{composed}）比较，由评分程序逐层组合："},
+    "relation_network_after": {
+        "en": "your {function} is consistent with your layers.",
+        "zh": "你的 {function} 与你的各层一致。"},
+    "relies_one": {
+        "en": "{deps} is wrong; fix it first: {after} This test keeps its points.",
+        "zh": "{deps} 是错的，请先修正它：{after}本测试的分数保留。"},
+    "relies_many": {
+        "en": "{deps} are wrong; fix them first: {after} This test keeps its points.",
+        "zh": "{deps} 是错的，请先修正它们：{after}本测试的分数保留。"},
+    "why_relies_on_wrong": {
+        "en": "Only because {deps} is wrong: the function is consistent with it and keeps its "
+              "points; fix that first.",
+        "zh": "只是因为 {deps} 有错：这个函数与它一致，分数保留；请先修正那个函数。"},
+    "contract_spatial_4d_only": {
+        "en": "Your {function} handles (N, C, H, W) input only (it unpacks four sizes or transposes "
+              "four axes); this assignment also gives (N, C, L) and (N, C, D, H, W) feature maps, as "
+              "its docstring says.",
+        "zh": "你的 {function} 只能处理 (N, C, H, W) 的输入（它解包四个维度或按四个轴转置）；本作业也会给出 "
+              "(N, C, L) 和 (N, C, D, H, W) 的特征图，文档字符串里写明了这一点。"},
+    "contract_dropout_drop_probability": {
+        "en": "Your {function} treats p as the probability of dropping a unit (the convention of the "
+              "2016-2017 starter code); in this assignment p is the probability of keeping one.",
+        "zh": "你的 {function} 把 p 当作丢弃一个单元的概率（2016-2017 年起始代码的约定）；本作业中 p 是保留"
+              "一个单元的概率。"},
+    "contract_adam_t_from_1": {
+        "en": "Your adam matches the reference with t starting at 1 instead of 0 (an older starter's "
+              "default): here the step count t in config starts at 0 and is incremented before it is used, so the "
+              "first step uses t = 1.",
+        "zh": "如果 t 从 1 而不是 0 开始，你的 adam 与参考实现一致（旧版起始代码的默认值）：本作业中 "
+              "config 里的步数 t 从 0 开始，并在使用前加一，所以第一步用的是 t = 1。"},
+    "contract_adam_t_after_use_resumed": {
+        "en": "Your adam uses the step count t in config before incrementing it (the convention of starters where t "
+              "starts at 1); here t counts the steps already taken and is incremented first, so a "
+              "config resuming at t = 5 makes the next step use t = 6.",
+        "zh": "你的 adam 先使用 config 里的步数 t 再加一（t 从 1 开始的起始代码的约定）；本作业中 t 是已经走过的"
+              "步数，先加一再使用，所以从 t = 5 继续时，下一步用的是 t = 6。"},
     # ---- notebooks -------------------------------------------------------------------------
     "nb_cell_failed": {"en": "{where}, which begins `{source}`:", "zh": "{where}（开头是 `{source}`）："},
     "nb_cell": {"en": "Cell {cell}", "zh": "第 {cell} 个单元格"},

@@ -13,7 +13,7 @@ from grader.report.details import (
 from grader.report.i18n import say
 from grader.report.prose import diagnosis_of, function_diagnosis
 from grader.report.text import HIDDEN, clean_text, md_fenced, md_inline, shown_output
-from grader.results import SubmissionResult, TestResult
+from grader.results import Outcome, SubmissionResult, TestResult
 
 def _md_header(result: SubmissionResult, lang: str) -> str:
     passed = sum(t.passed for t in result.tests)
@@ -61,7 +61,7 @@ def _md_score_table(result: SubmissionResult, lang: str) -> str:
     totals = result.by_function()
     for function, tests in _by_function(result.tests).items():
         score, max_score = totals[function]
-        mark = "✅" if all(t.passed for t in tests) else "❌"
+        mark = _mark(tests)
         rows.append(f"| {mark} {md_inline(function)} | {points(score)} / {points(max_score)} "
                     f"| {sum(t.passed for t in tests)} / {len(tests)} |")
     rows.append(f"| **{say('col_total', lang)}** | **{points(result.score)} / {points(result.max_score)}** "
@@ -69,8 +69,18 @@ def _md_score_table(result: SubmissionResult, lang: str) -> str:
     return "\n".join(rows)
 
 
+def _mark(tests: list[TestResult]) -> str:
+    """✅ all passed; ❌ points lost; ⚠️ failed only because of another function that is
+    wrong (dependency credit: the points are kept, the output says what to fix first)."""
+    if all(t.passed for t in tests):
+        return "✅"
+    if all(t.passed or t.outcome is Outcome.RELIES_ON_WRONG for t in tests):
+        return "⚠️"
+    return "❌"
+
+
 def _md_test(t: TestResult, hide: Collection[str], lang: str) -> str:
-    mark = "✅" if t.passed else "❌"
+    mark = _mark([t])
     tag = f" *({say('hidden_test', lang)})*" if t.visibility in hide else ""
     lines = [f"### {mark} {md_inline(t.name)} ({points(t.score)} / {points(t.max_score)}){tag}", ""]
     lines += [f"- **{md_inline(heading)}:** {md_inline(text, 2000)}"

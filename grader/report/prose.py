@@ -88,13 +88,16 @@ def output_of(t: TestResult, lang: str = "en") -> str:
         message = t.notes[0] if t.notes else ""
         if t.outcome in FAILED_CALL:
             message = say(FAILED_CALL[t.outcome], lang, where=t.data.get("where", ""), message=message)
-        return "\n".join(lines + [message])
+        return "\n".join(lines + [message] + _contract(t, lang))
     if t.outcome is Outcome.BAD_RETURN:
         return "\n".join(lines + [say("bad_return", lang, where=t.data.get("where"),
                                        returned=t.data.get("returned"),
                                        expected=", ".join(t.data.get("expected", [])))])
     lines += ["  " + finding_line(f, lang) for f in t.scored]
+    lines += _accepted(t, lang)
     lines += _gradient_verdict(t, lang)
+    lines += _dependency_verdict(t, lang)
+    lines += _contract(t, lang)
     lines += list(t.notes)
     return "\n".join(lines)
 
@@ -134,8 +137,49 @@ def _gradient_verdict(t: TestResult, lang: str) -> list[str]:
         return lines + [say("no_numeric_gradient", lang, fwd=fwd, why=t.data["no_numeric_gradient"])]
     lines.append(say("against_numeric", lang, fwd=fwd, bwd=bwd))
     lines += ["  " + finding_line(f, lang) for f in t.findings if f.role == "numeric"]
-    lines.append(say(VERDICTS[t.outcome], lang, fwd=fwd, bwd=bwd))
+    if t.outcome in VERDICTS:       # (RELIES_ON_WRONG: _dependency_verdict says what they mean)
+        lines.append(say(VERDICTS[t.outcome], lang, fwd=fwd, bwd=bwd))
     return lines
+
+
+# ---- what was accepted, what the student's own functions say, contracts -------------------
+# (the keys of grader/report/i18n.py: accepted_*, variant_*, relation_*, relies_*, contract_*)
+
+
+def _accepted(t: TestResult, lang: str) -> list[str]:
+    """A shape accepted although it differs by axes of length 1; a variant formula recognized."""
+    lines = [say("accepted_singleton", lang, quantity=f.quantity, shape=shape_text(f.shape),
+                 expected=shape_text(f.expected_shape))
+             for f in t.scored if f.ok and f.verdict is Verdict.WITHIN and f.shape is not None
+             and f.expected_shape is not None and f.shape != f.expected_shape]
+    for variant in dict.fromkeys(f.variant for f in t.scored if f.ok and f.variant):
+        lines.append(say("accepted_variant", lang, variant=say("variant_" + variant, lang)))
+    return lines
+
+
+def _dependency_verdict(t: TestResult, lang: str) -> list[str]:
+    """The findings against the student's own lower-level functions, and what they mean."""
+    own = [f for f in t.findings if f.role == "own"]
+    if not own:
+        return []
+    deps = t.data.get("dependencies") or []
+    relation = t.data.get("relation", "composition")
+    words = {"function": t.function, "composed": ", ".join(t.data.get("composed") or deps),
+             "deps": " and ".join(deps) if lang != "zh" else "、".join(deps)}
+    lines = [say("relation_%s_above" % relation, lang, **words)]
+    lines += ["  " + finding_line(f, lang) for f in own]
+    if t.outcome is Outcome.RELIES_ON_WRONG:
+        lines.append(say("relies_one" if len(deps) == 1 else "relies_many", lang,
+                         after=say("relation_%s_after" % relation, lang, **words), **words))
+    return lines
+
+
+def _contract(t: TestResult, lang: str) -> list[str]:
+    key = t.data.get("contract")
+    if not key:
+        return []
+    function = t.data.get("contract_function") or t.data.get("where") or t.function
+    return [say("contract_" + key, lang, function=function)]
 
 
 def notebook_output(t: TestResult, lang: str = "en") -> str:
@@ -189,13 +233,18 @@ def function_diagnosis(tests: list[TestResult], lang: str = "en") -> str:
     failed = [t for t in tests if not t.passed]
     if not failed:
         return say("all_passed", lang, count=len(tests))
-    named = next((t for t in failed if (t.data.get("diagnosis") or {}).get("mistake")), None)
+    if all(t.outcome is Outcome.RELIES_ON_WRONG for t in failed):
+        deps = list(dict.fromkeys(d for t in failed for d in t.data.get("dependencies", [])))
+        return say("some_failed", lang, failed=len(failed), count=len(tests)) + \
+            ("" if lang == "zh" else " ") + say("why_relies_on_wrong", lang, deps=", ".join(deps))
+    own = [t for t in failed if t.outcome is not Outcome.RELIES_ON_WRONG]
+    named = next((t for t in own if (t.data.get("diagnosis") or {}).get("mistake")), None)
     if named is not None:
         reason = load_catalogue().mistake(named.data["diagnosis"]["mistake"]).diagnosis[lang]
     elif failed[0].function.startswith("answer "):   # no values compared: scored by hand
         reason = say("why_answer", lang)
     else:
-        reason = say(OUTCOME_SENTENCE.get(failed[0].outcome, "why_values"), lang)
+        reason = say(OUTCOME_SENTENCE.get(own[0].outcome, "why_values"), lang)
     return say("some_failed", lang, failed=len(failed), count=len(tests)) + \
         ("" if lang == "zh" else " ") + reason
 
@@ -208,7 +257,7 @@ def diagnosis_of(t: TestResult, lang: str = "en", withheld: bool = False) -> lis
     show), its knowledge point, the notebook section that teaches it and a question to ask;
     in "both", the English then the Chinese. A test whose details are withheld does not show
     the numbers. Nothing for a passed test, a stub, or what the catalogue does not cover."""
-    if t.passed or t.outcome in (Outcome.STUB, Outcome.GRADER_ERROR) or \
+    if t.passed or t.outcome in (Outcome.STUB, Outcome.GRADER_ERROR, Outcome.RELIES_ON_WRONG) or \
             t.function not in load_catalogue().functions:
         return []
     if lang == "both":

@@ -155,7 +155,11 @@ def test_an_unbiased_variance_fails_exactly_what_depends_on_batchnorm_train_mode
     assert tiny.data["diagnosis"]["mistake"] == "bn_var_unbiased"     # the mistake is named
     assert "first mismatch at index" in output_of(tiny)
     backward = results["batchnorm_backward: small batch (N=4, D=5)"]
-    assert backward.outcome == "both_wrong" and "fix the forward first" in output_of(backward)
+    # Not the gradient of the unbiased forward, but right for its statistics: the mistake is
+    # charged to batchnorm_forward alone (dependency_credit, tests/grader/test_fair_scoring.py).
+    assert backward.outcome == "relies_on_wrong" and backward.data["gradient_verdict"] == "both_wrong"
+    assert "batchnorm_forward is wrong; fix it first" in output_of(backward)
+    assert backward.score == backward.max_score
 
 
 MISSING_MEAN_PATH = """
@@ -195,7 +199,7 @@ def test_a_wrong_backward_is_told_apart_from_a_wrong_forward(tmp_path):
     assert ln.outcome == "forward_wrong"
     assert "matches the numerical gradient of your own forward but your forward is wrong — fix " \
            "the forward first" in output_of(ln)
-    assert ln.score == pytest.approx(0.5 * ln.max_score)
+    assert ln.score == ln.max_score     # consistent_backward_credit follows dependency_credit
 
 
 OVERWRITING = """

@@ -108,12 +108,14 @@ def test_a_stale_or_missing_model_is_never_taken_for_a_result(tmp_path):
 
 
 def test_scoring_alone_gives_points_from_the_rubric():
-    rubric = load_rubric().with_groups(batchnorm_backward={"points": 9, "consistent_backward_credit": 0.25})
+    rubric = load_rubric().with_groups(batchnorm_backward={
+        "points": 12, "consistent_backward_credit": 0.25, "dependency_credit": 0.5})
     tests = [TestResult("batchnorm_backward", w, "batchnorm_backward", passed, outcome)
              for w, passed, outcome in (("a", True, Outcome.PASSED),
                                         ("b", False, Outcome.FORWARD_WRONG),
+                                        ("d", False, Outcome.RELIES_ON_WRONG),
                                         ("c", False, Outcome.BOTH_WRONG))]
     assert all(t.max_score == t.score == 0 for t in tests)      # a stage gives no points
     score_hidden_tests(tests, rubric)
-    assert [t.max_score for t in tests] == [3, 3, 3]
-    assert [t.score for t in tests] == [3, 0.75, 0]
+    assert [t.max_score for t in tests] == [3, 3, 3, 3]
+    assert [t.score for t in tests] == [3, 0.75, 1.5, 0]

@@ -17,8 +17,10 @@ def broken(tmp_path, old: str, new: str):
 @pytest.mark.parametrize("old, new, message", [
     ("[groups.adam]\npoints = 3", "[groups.adam]\npoints = -3", "groups.adam.points must be a number >= 0"),
     ("[groups.adam]\npoints = 3", "[groups.adam]\npointz = 3", "groups.adam.pointz is not a rubric key"),
-    ('visibility = "visible"\nconsistent', 'visibility = "public"\nconsistent',
+    ('visibility = "visible"\nshapes', 'visibility = "public"\nshapes',
      "defaults.visibility must be one of"),
+    ('shapes = "lenient"', 'shapes = "loose"', "defaults.shapes must be one of"),
+    ("dependency_credit = 1.0", "dependency_credit = 2", "defaults.dependency_credit must be between"),
     ("cell_timeout = 120", 'cell_timeout = 120\nonly = "Dropout.ipynb"', "notebooks.only must be a list"),
     ("cpu_seconds = 120", "cpu_seconds = 0", "limits.hidden_tests.cpu_seconds must be a whole number > 0"),
 ])
