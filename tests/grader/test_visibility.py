@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.feedback.catalogue import load_catalogue
 from tests.support import ROOT, assert_gradescope_format, run_grader, write_rubric
 
 pytestmark = pytest.mark.slow   # grades whole submissions (notebooks off: seconds)
@@ -24,7 +25,12 @@ MISTAKES = {
 }
 NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?(?![\w.])", re.IGNORECASE)
 NUMBER_RUN = re.compile(r"(?:[-+]?\d+(?:\.\d*)?(?:e[-+]?\d+)?[\s,;\[\]()]+){4,}[-+]?\d", re.IGNORECASE)
-ALLOWED_LINES = ("Relative error:", "What to look at:", "- **Relative error:**")
+# Lines that may hold numbers in a hidden test's output: how far off it was, and the diagnosis
+# (the catalogue's words about the mistake and its knowledge point, never the test's values; the
+# diagnosis section about the numbers themselves is not shown for hidden tests).
+TEACHING = [load_catalogue().ui["en"][key] for key in ("diagnosis", "knowledge_point", "notebook", "question")]
+ALLOWED_LINES = tuple(["Relative error:", "- **Relative error:**"]
+                      + [f"{heading}:" for heading in TEACHING] + [f"- **{heading}:**" for heading in TEACHING])
 
 
 def wrong_submission(dest: Path) -> Path:
@@ -67,7 +73,7 @@ def md_section(report: str, test_name: str) -> str:
 
 
 def leaked_numbers(text: str) -> list[str]:
-    """Numbers in `text` outside the relative-error line and the fixed hint line."""
+    """Numbers in `text` outside the relative-error line and the diagnosis lines."""
     kept = [line for line in text.splitlines() if not line.strip().startswith(ALLOWED_LINES)]
     return NUMBER.findall("\n".join(kept))
 
@@ -100,7 +106,7 @@ def test_hidden_outputs_in_results_json_show_no_input_values(graded):
         assert "Details: withheld (hidden test)" in output
         assert "Shapes:" not in output and "First mismatch:" not in output
         if test["status"] == "failed":   # still says what to look at and how far off it was
-            assert "Relative error:" in output and "What to look at:" in output
+            assert "Relative error:" in output and f"{TEACHING[1]}:" in output
 
 
 def test_hidden_sections_of_report_md_show_no_input_values(graded):
