@@ -19,6 +19,7 @@ The hidden tests used for grading are more extensive than these: other shapes, s
 cases, compared with the reference solutions. Passing here is necessary, not sufficient.
 """
 import argparse
+import contextlib
 import importlib
 import io
 import math
@@ -47,6 +48,11 @@ NET_GRAD_TOL = 1e-5    # analytic vs numerical gradient of a whole network
 
 class NotImplementedYet(Exception):
     """The function (or a function it needs) still returns None: the stub is not filled in."""
+
+    def _render_traceback_(self):
+        # IPython shows what this returns instead of a traceback: raised by needs() in a notebook
+        # cell, the student sees one line saying what to write, not NumPy failing on a None.
+        return [str(self)]
 
 
 @dataclass
@@ -548,44 +554,87 @@ def _params_match(model, shapes, what):
     return _boolean(f"{what}: parameter names and shapes{detail}", ok)
 
 
+# Calls that tell a written function from an untouched stub (which returns None), by name. A
+# backward pass is called with the cache of its forward pass, so the forward must be written first.
+def _probe_values():
+    return {"x": _ramp((3, 2), -1.0, 1.0), "w": _wiggle((2, 2)), "ones": np.ones(2), "zeros": np.zeros(2),
+            "dout": _wiggle((3, 2), 1.0, 0.5), "x3": _wiggle((2, 2, 3), 1.0, 0.5),
+            "x4": _wiggle((2, 4, 1, 3)), "g4": np.ones((1, 4, 1, 1)), "b4": np.zeros((1, 4, 1, 1))}
+
+
+FORWARD_PROBES = {
+    "affine_forward": lambda L, v: L.affine_forward(v["x"], v["w"], v["zeros"]),
+    "relu_forward": lambda L, v: L.relu_forward(v["x"]),
+    "softmax_loss": lambda L, v: L.softmax_loss(v["x"], np.array([0, 1, 0])),
+    "batchnorm_forward": lambda L, v: L.batchnorm_forward(v["x"], v["ones"], v["zeros"], {"mode": "train"}),
+    "layernorm_forward": lambda L, v: L.layernorm_forward(v["x"], v["ones"], v["zeros"], {}),
+    "dropout_forward": lambda L, v: L.dropout_forward(v["x"], {"mode": "train", "p": 0.5, "seed": 0}),
+    "spatial_batchnorm_forward": lambda L, v: L.spatial_batchnorm_forward(
+        v["x3"], v["ones"], v["zeros"], {"mode": "train"}),
+    "spatial_groupnorm_forward": lambda L, v: L.spatial_groupnorm_forward(v["x4"], v["g4"], v["b4"], 2, {}),
+}
+BACKWARD_PROBES = {   # name -> (forward pass it needs or None, call given the forward's cache)
+    "affine_backward": (None, lambda L, v, _: L.affine_backward(v["dout"], (v["x"], v["w"], v["zeros"]))),
+    "relu_backward": (None, lambda L, v, _: L.relu_backward(v["dout"], v["x"])),
+    "batchnorm_backward": ("batchnorm_forward", lambda L, v, cache: L.batchnorm_backward(v["dout"], cache)),
+    "batchnorm_backward_alt": ("batchnorm_forward",
+                               lambda L, v, cache: L.batchnorm_backward_alt(v["dout"], cache)),
+    "layernorm_backward": ("layernorm_forward", lambda L, v, cache: L.layernorm_backward(v["dout"], cache)),
+    "dropout_backward": ("dropout_forward", lambda L, v, cache: L.dropout_backward(v["dout"], cache)),
+    "spatial_batchnorm_backward": ("spatial_batchnorm_forward",
+                                   lambda L, v, cache: L.spatial_batchnorm_backward(v["x3"], cache)),
+    "spatial_groupnorm_backward": ("spatial_groupnorm_forward",
+                                   lambda L, v, cache: L.spatial_groupnorm_backward(v["x4"], cache)),
+}
+
+
+def _written(layers, name):
+    """Whether the layers.py function `name` is written: it returns something other than None.
+    A function that raises counts as written; the cell or check that uses it shows the error."""
+    values = _probe_values()
+    try:
+        if name in FORWARD_PROBES:
+            return _implemented(lambda: FORWARD_PROBES[name](layers, values))
+        forward, call = BACKWARD_PROBES[name]
+        cache = None
+        if forward is not None:
+            result = FORWARD_PROBES[forward](layers, values)
+            if result is None or not isinstance(result, tuple) or result[1] is None:
+                return False
+            cache = result[1]
+        return _implemented(lambda: call(layers, values, cache))
+    except NotImplementedError:
+        return False
+    except Exception:
+        return True
+
+
+def _network_layers(normalization, dropout):
+    """The layers.py functions a FullyConnectedNet configuration needs; a tuple means any one of."""
+    names = ["affine_forward", "affine_backward", "relu_forward", "relu_backward", "softmax_loss"]
+    if normalization == "batchnorm":
+        names += ["batchnorm_forward", ("batchnorm_backward_alt", "batchnorm_backward")]
+    if normalization == "layernorm":
+        names += ["layernorm_forward", "layernorm_backward"]
+    if dropout:
+        names += ["dropout_forward", "dropout_backward"]
+    return names
+
+
+def _missing_layers(layers, names):
+    """The entries of `names` (as _network_layers gives them) that are still stubs, as text."""
+    missing = []
+    for entry in names:
+        options = entry if isinstance(entry, tuple) else (entry,)
+        if not any(_written(layers, name) for name in options):
+            missing.append(" or ".join(options))
+    return missing
+
+
 def _layer_missing(layers, normalization, dropout):
     """The first layers.py function a network configuration needs that is still a stub, or None."""
-    x, w, ones, zeros = _ramp((3, 2), -1.0, 1.0), _wiggle((2, 2)), np.ones(2), np.zeros(2)
-    dout = _wiggle((3, 2), 1.0, 0.5)
-
-    def backward_of(forward, *backwards):
-        result = forward()
-        if result is None or result[1] is None:
-            return False
-        return any(_implemented(backward, dout, result[1]) for backward in backwards)
-
-    needs = [
-        ("affine_forward", lambda: _implemented(layers.affine_forward, x, w, zeros)),
-        ("affine_backward", lambda: _implemented(layers.affine_backward, dout, (x, w, zeros))),
-        ("relu_forward", lambda: _implemented(layers.relu_forward, x)),
-        ("relu_backward", lambda: _implemented(layers.relu_backward, dout, x)),
-        ("softmax_loss", lambda: _implemented(layers.softmax_loss, x, np.array([0, 1, 0]))),
-    ]
-    if normalization == "batchnorm":
-        bn = lambda: layers.batchnorm_forward(x, ones, zeros, {"mode": "train"})  # noqa: E731
-        needs += [("batchnorm_forward", lambda: _implemented(bn)),
-                  ("batchnorm_backward_alt or batchnorm_backward",
-                   lambda: backward_of(bn, layers.batchnorm_backward_alt, layers.batchnorm_backward))]
-    if normalization == "layernorm":
-        ln = lambda: layers.layernorm_forward(x, ones, zeros, {})  # noqa: E731
-        needs += [("layernorm_forward", lambda: _implemented(ln)),
-                  ("layernorm_backward", lambda: backward_of(ln, layers.layernorm_backward))]
-    if dropout:
-        drop = lambda: layers.dropout_forward(x, {"mode": "train", "p": 0.5})  # noqa: E731
-        needs += [("dropout_forward", lambda: _implemented(drop)),
-                  ("dropout_backward", lambda: backward_of(drop, layers.dropout_backward))]
-    for name, implemented in needs:
-        try:
-            if not implemented():
-                return name
-        except Exception:
-            pass   # written but broken: the network check will show the error
-    return None
+    missing = _missing_layers(layers, _network_layers(normalization, dropout))
+    return missing[0] if missing else None
 
 
 @check("fc_net")
@@ -696,6 +745,75 @@ def check_adam(optim):
     next_w, config = _returned("adam", optim.adam(w, dw, config=config), ("next_w", "config"))
     return [_literal("adam", "next_w", next_w), _literal("adam", "m", config["m"]),
             _literal("adam", "v", config["v"]), _boolean("t incremented to 6", config.get("t") == 6)]
+
+
+# --------------------------------------------------------------------------- notebook cells
+
+def _network_stub(fc_net, normalization, dropout):
+    """Why FullyConnectedNet is not written yet for this configuration, or "" when it is."""
+    try:
+        model = fc_net.FullyConnectedNet([4, 3], input_dim=5, num_classes=3, normalization=normalization,
+                                         dropout_keep_ratio=0.5 if dropout else 1, dtype=np.float64, seed=0)
+        if not model.params:
+            return "it creates no parameters"
+        if normalization is not None and not {"gamma1", "beta1"} <= set(model.params):
+            return f"no gamma1, beta1 for normalization={normalization!r}"
+        X, y = _wiggle((2, 5)), np.array([0, 2])
+        if model.loss(X) is None:
+            return "loss returns no scores"
+        result = model.loss(X, y)
+        if result is None or result[0] is None or not result[1]:
+            return "loss returns no gradients"
+    except NotImplementedError:
+        return "it raises NotImplementedError"
+    except Exception:
+        pass   # written but broken: the cell shows the error
+    return ""
+
+
+def needs(*names, normalization=None, dropout=False):
+    """Stop a notebook cell with a one-line message while a function it uses is still a stub.
+
+    `names` are functions of layers.py and optim.py, or "FullyConnectedNet" (built with
+    `normalization`, a name or a tuple of names, and with dropout when `dropout` is true; the
+    layers.py functions that configuration needs are checked too). Raises NotImplementedYet, which
+    Jupyter shows as that one line instead of a traceback; returns None when everything is written.
+    The global NumPy random state is left as it was.
+    """
+    layers = importlib.import_module(f"{__package__}.layers")
+    normalizations = normalization if isinstance(normalization, tuple) else (normalization,)
+    missing = {"layers.py": [], "optim.py": [], "fc_net.py": []}
+    state = np.random.get_state()
+    try:
+        with np.errstate(all="ignore"), contextlib.redirect_stdout(io.StringIO()):
+            for name in names:
+                if name == "FullyConnectedNet":
+                    fc_net = importlib.import_module(f"{__package__}.fc_net")
+                    for norm in normalizations:
+                        missing["layers.py"] += _missing_layers(layers, _network_layers(norm, dropout))
+                        reason = _network_stub(fc_net, norm, dropout)
+                        if reason:
+                            missing["fc_net.py"].append(
+                                f"FullyConnectedNet ({f'normalization={norm!r}: ' if norm else ''}{reason})")
+                elif name in FORWARD_PROBES or name in BACKWARD_PROBES:
+                    forward = BACKWARD_PROBES.get(name, (None,))[0]
+                    missing["layers.py"] += [needed for needed in (forward, name)
+                                             if needed is not None and not _written(layers, needed)]
+                else:
+                    optim = importlib.import_module(f"{__package__}.optim")
+                    if not callable(getattr(optim, name, None)):
+                        raise ValueError(f"needs(): no function called {name!r} in layers.py or optim.py")
+                    w = _ramp((2, 3), -0.4, 0.6)
+                    if not _implemented(getattr(optim, name), w, 0.1 * w, None):
+                        missing["optim.py"].append(name)
+    finally:
+        np.random.set_state(state)
+    parts = [f"{', '.join(dict.fromkeys(found))} in assignment/{file}" for file, found in missing.items() if found]
+    if parts:
+        count = sum(len(set(found)) for found in missing.values())
+        raise NotImplementedYet("not implemented yet: " + "; ".join(parts) + (". Write it" if count == 1 else
+                                ". Write them") + (", save the file" if len(parts) == 1 else ", save the files")
+                                + " and run this cell again.")
 
 
 # --------------------------------------------------------------------------- running

@@ -129,8 +129,8 @@ def test_needs_nothing_but_numpy_the_standard_library_and_the_package():
             imported |= {alias.name.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
             imported.add("." * node.level + (node.module or "").split(".")[0])
-    assert imported <= {"argparse", "importlib", "io", "math", "sys", "traceback", "dataclasses", "numpy",
-                        ".gradient_check", ".public_values"}
+    assert imported <= {"argparse", "contextlib", "importlib", "io", "math", "sys", "traceback", "dataclasses",
+                        "numpy", ".gradient_check", ".public_values"}
 
 
 # --------------------------------------------------------------------------- the stored values
@@ -165,3 +165,69 @@ def test_every_stored_value_is_compared_and_the_solutions_match_them(tmp_path):
     compared = stdout.count("vs correct values")
     stored = sum(len(by_key) for by_key in public_checks.VALUES.values())
     assert compared == stored
+
+
+# --------------------------------------------------------------------------- needs(), for notebook cells
+
+def test_needs_stops_a_cell_with_one_line_naming_what_to_write():
+    with pytest.raises(public_checks.NotImplementedYet) as info:
+        public_checks.needs("batchnorm_backward_alt", "adam")
+    message = str(info.value)
+    assert message == ("not implemented yet: batchnorm_forward, batchnorm_backward_alt in assignment/layers.py; "
+                       "adam in assignment/optim.py. Write them, save the files and run this cell again.")
+    assert info.value._render_traceback_() == [message]   # what Jupyter shows instead of a traceback
+
+
+def test_needs_checks_the_layers_a_network_configuration_uses():
+    with pytest.raises(public_checks.NotImplementedYet) as info:
+        public_checks.needs("FullyConnectedNet", normalization=(None, "layernorm"), dropout=True)
+    message = str(info.value)
+    assert message.startswith("not implemented yet: affine_forward, affine_backward, relu_forward, relu_backward, "
+                              "softmax_loss, dropout_forward, dropout_backward, layernorm_forward, "
+                              "layernorm_backward in assignment/layers.py; FullyConnectedNet (it creates no "
+                              "parameters), FullyConnectedNet (normalization='layernorm': it creates no "
+                              "parameters) in assignment/fc_net.py.")
+    assert "\n" not in message and "batchnorm" not in message
+
+
+def test_needs_leaves_the_random_state_alone_and_rejects_unknown_names():
+    np.random.seed(7)
+    expected = np.random.rand(3)
+    np.random.seed(7)
+    with pytest.raises(public_checks.NotImplementedYet):
+        public_checks.needs("dropout_forward", "FullyConnectedNet", dropout=True)
+    assert np.array_equal(np.random.rand(3), expected)
+    public_checks.needs("sgd")   # given, so written
+    with pytest.raises(ValueError, match="no function called 'batchnorm'"):
+        public_checks.needs("batchnorm")
+
+
+NEEDS_EVERYTHING = """
+from assignment.public_checks import needs
+needs("affine_forward", "affine_backward", "relu_forward", "relu_backward", "softmax_loss", "batchnorm_forward",
+      "batchnorm_backward", "batchnorm_backward_alt", "layernorm_forward", "layernorm_backward",
+      "dropout_forward", "dropout_backward", "spatial_batchnorm_forward", "spatial_batchnorm_backward",
+      "spatial_groupnorm_forward", "spatial_groupnorm_backward", "sgd", "sgd_momentum", "rmsprop", "adam",
+      "FullyConnectedNet", normalization=(None, "batchnorm", "layernorm"), dropout=True)
+print("all written")
+"""
+
+
+def test_needs_is_silent_once_everything_is_written(tmp_path):
+    result = subprocess.run([sys.executable, "-c", NEEDS_EVERYTHING], cwd=package_with(tmp_path),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout == "all written\n", result.stderr
+
+
+def test_needs_names_the_unwritten_layer_not_the_network_that_calls_it(tmp_path):
+    folder = package_with(tmp_path, append={"layers.py": """
+        def batchnorm_forward(x, gamma, beta, bn_param):
+            return None, None
+    """})
+    code = ("from assignment.public_checks import needs, NotImplementedYet\n"
+            "try:\n    needs('FullyConnectedNet', normalization='batchnorm')\n"
+            "except NotImplementedYet as exc:\n    print(exc)\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=folder, capture_output=True, text=True, timeout=60)
+    assert result.stdout == ("not implemented yet: batchnorm_forward, batchnorm_backward_alt or "
+                             "batchnorm_backward in assignment/layers.py. Write them, save the file and run "
+                             "this cell again.\n")
