@@ -11,9 +11,10 @@ or, in a notebook:
 
 These are the checks of the notebooks, gathered in one place: outputs on fixed inputs compared
 with stored correct values (public_values.py, computed from the course's reference solutions),
-properties (batch norm means and standard deviations, dropout
-keep rates) and numerical gradient checks of your own forward passes. Each function is reported
-as PASS, FAIL, NOT IMPLEMENTED (it still returns None) or ERROR (it raised an exception).
+properties (batch norm means and standard deviations, dropout keep rates) and numerical gradient
+checks of your own forward passes. Each function is reported as PASS, FAIL, NOT IMPLEMENTED (it
+still returns None) or ERROR (it raised an exception). The notebooks' check cells call needs(),
+which stops a cell with one line while a function it uses is not written yet.
 
 The hidden tests used for grading are more extensive than these: other shapes, scales and edge
 cases, compared with the reference solutions. Passing here is necessary, not sufficient.
