@@ -193,7 +193,7 @@ def test_the_new_experiments_train_the_students_network_briefly_and_plot(name, c
     assert all(w in source for w in wanted)
     assert "plt.subplots" in source and "plt.show()" in source
     (settings,) = solver_settings(source)
-    assert int(settings["num_epochs"]) <= 15 and not settings.get("verbose", "False") == "True"
+    assert int(settings["num_epochs"]) <= 12 and not settings.get("verbose", "False") == "True"
 
 
 def test_batchnorm_notebook_teaches_the_knowledge_points_of_the_study_notes():
