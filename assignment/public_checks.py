@@ -10,15 +10,19 @@ or, in a notebook:
     from assignment.public_checks import run; run(["batchnorm_forward"])
 
 These are the checks of the notebooks, gathered in one place: outputs on fixed inputs compared
-with hard-coded correct values, properties (batch norm means and standard deviations, dropout
-keep rates) and numerical gradient checks of your own forward passes. Each function is reported
-as PASS, FAIL, NOT IMPLEMENTED (it still returns None) or ERROR (it raised an exception).
+with stored correct values (public_values.py, computed from the course's reference solutions),
+properties (batch norm means and standard deviations, dropout keep rates) and numerical gradient
+checks of your own forward passes. Each function is reported as PASS, FAIL, NOT IMPLEMENTED (it
+still returns None) or ERROR (it raised an exception). The notebooks' check cells call needs(),
+which stops a cell with one line while a function it uses is not written yet.
 
 The hidden tests used for grading are more extensive than these: other shapes, scales and edge
 cases, compared with the reference solutions. Passing here is necessary, not sufficient.
 """
 import argparse
+import contextlib
 import importlib
+import io
 import math
 import sys
 import traceback
@@ -27,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .gradient_check import eval_numerical_gradient, eval_numerical_gradient_array, rel_error
+from .public_values import VALUES
 
 STUDENT_MODULES = ("layers", "fc_net", "optim")
 CLOSING = ("Note: these public checks are a small sample. The hidden tests used for grading are more "
@@ -35,7 +40,7 @@ CLOSING = ("Note: these public checks are a small sample. The hidden tests used 
            "notebooks are also run top to bottom. Passing every public check does not guarantee full "
            "marks.")
 
-LITERAL_TOL = 1e-7     # outputs on fixed inputs vs the hard-coded correct values
+LITERAL_TOL = 1e-7     # outputs on fixed inputs vs the stored correct values
 GRAD_TOL = 1e-5        # analytic vs numerical gradient of a layer
 NET_GRAD_TOL = 1e-5    # analytic vs numerical gradient of a whole network
 
@@ -44,6 +49,11 @@ NET_GRAD_TOL = 1e-5    # analytic vs numerical gradient of a whole network
 
 class NotImplementedYet(Exception):
     """The function (or a function it needs) still returns None: the stub is not filled in."""
+
+    def _render_traceback_(self):
+        # IPython shows what this returns instead of a traceback: raised by needs() in a notebook
+        # cell, the student sees one line saying what to write, not NumPy failing on a None.
+        return [str(self)]
 
 
 @dataclass
@@ -123,9 +133,17 @@ def _array_measure(description, actual, expected, tolerance, label="rel. error")
     return Measure(description, rel_error(actual, expected), tolerance, label)
 
 
+_recorded = None   # {check: {key: array}} while recorded_outputs() runs, else None
+
+
 def _literal(check, key, actual, tolerance=LITERAL_TOL):
-    """Compare `actual` with the hard-coded correct value EXPECTED[check][key]."""
-    return _array_measure(f"{key} vs hard-coded values", actual, EXPECTED[check][key], tolerance)
+    """Compare `actual` with the stored correct value VALUES[check][key] (public_values.py)."""
+    if _recorded is not None:
+        _recorded.setdefault(check, {})[key] = np.array(actual, dtype=np.float64)
+        return _boolean(f"{key} recorded", True)
+    shape, flat = VALUES[check][key]
+    expected = np.array(flat, dtype=np.float64).reshape(shape)
+    return _array_measure(f"{key} vs correct values", actual, expected, tolerance)
 
 
 def _gradient(description, analytic, numeric, tolerance=GRAD_TOL):
@@ -537,44 +555,87 @@ def _params_match(model, shapes, what):
     return _boolean(f"{what}: parameter names and shapes{detail}", ok)
 
 
+# Calls that tell a written function from an untouched stub (which returns None), by name. A
+# backward pass is called with the cache of its forward pass, so the forward must be written first.
+def _probe_values():
+    return {"x": _ramp((3, 2), -1.0, 1.0), "w": _wiggle((2, 2)), "ones": np.ones(2), "zeros": np.zeros(2),
+            "dout": _wiggle((3, 2), 1.0, 0.5), "x3": _wiggle((2, 2, 3), 1.0, 0.5),
+            "x4": _wiggle((2, 4, 1, 3)), "g4": np.ones((1, 4, 1, 1)), "b4": np.zeros((1, 4, 1, 1))}
+
+
+FORWARD_PROBES = {
+    "affine_forward": lambda L, v: L.affine_forward(v["x"], v["w"], v["zeros"]),
+    "relu_forward": lambda L, v: L.relu_forward(v["x"]),
+    "softmax_loss": lambda L, v: L.softmax_loss(v["x"], np.array([0, 1, 0])),
+    "batchnorm_forward": lambda L, v: L.batchnorm_forward(v["x"], v["ones"], v["zeros"], {"mode": "train"}),
+    "layernorm_forward": lambda L, v: L.layernorm_forward(v["x"], v["ones"], v["zeros"], {}),
+    "dropout_forward": lambda L, v: L.dropout_forward(v["x"], {"mode": "train", "p": 0.5, "seed": 0}),
+    "spatial_batchnorm_forward": lambda L, v: L.spatial_batchnorm_forward(
+        v["x3"], v["ones"], v["zeros"], {"mode": "train"}),
+    "spatial_groupnorm_forward": lambda L, v: L.spatial_groupnorm_forward(v["x4"], v["g4"], v["b4"], 2, {}),
+}
+BACKWARD_PROBES = {   # name -> (forward pass it needs or None, call given the forward's cache)
+    "affine_backward": (None, lambda L, v, _: L.affine_backward(v["dout"], (v["x"], v["w"], v["zeros"]))),
+    "relu_backward": (None, lambda L, v, _: L.relu_backward(v["dout"], v["x"])),
+    "batchnorm_backward": ("batchnorm_forward", lambda L, v, cache: L.batchnorm_backward(v["dout"], cache)),
+    "batchnorm_backward_alt": ("batchnorm_forward",
+                               lambda L, v, cache: L.batchnorm_backward_alt(v["dout"], cache)),
+    "layernorm_backward": ("layernorm_forward", lambda L, v, cache: L.layernorm_backward(v["dout"], cache)),
+    "dropout_backward": ("dropout_forward", lambda L, v, cache: L.dropout_backward(v["dout"], cache)),
+    "spatial_batchnorm_backward": ("spatial_batchnorm_forward",
+                                   lambda L, v, cache: L.spatial_batchnorm_backward(v["x3"], cache)),
+    "spatial_groupnorm_backward": ("spatial_groupnorm_forward",
+                                   lambda L, v, cache: L.spatial_groupnorm_backward(v["x4"], cache)),
+}
+
+
+def _written(layers, name):
+    """Whether the layers.py function `name` is written: it returns something other than None.
+    A function that raises counts as written; the cell or check that uses it shows the error."""
+    values = _probe_values()
+    try:
+        if name in FORWARD_PROBES:
+            return _implemented(lambda: FORWARD_PROBES[name](layers, values))
+        forward, call = BACKWARD_PROBES[name]
+        cache = None
+        if forward is not None:
+            result = FORWARD_PROBES[forward](layers, values)
+            if result is None or not isinstance(result, tuple) or result[1] is None:
+                return False
+            cache = result[1]
+        return _implemented(lambda: call(layers, values, cache))
+    except NotImplementedError:
+        return False
+    except Exception:
+        return True
+
+
+def _network_layers(normalization, dropout):
+    """The layers.py functions a FullyConnectedNet configuration needs; a tuple means any one of."""
+    names = ["affine_forward", "affine_backward", "relu_forward", "relu_backward", "softmax_loss"]
+    if normalization == "batchnorm":
+        names += ["batchnorm_forward", ("batchnorm_backward_alt", "batchnorm_backward")]
+    if normalization == "layernorm":
+        names += ["layernorm_forward", "layernorm_backward"]
+    if dropout:
+        names += ["dropout_forward", "dropout_backward"]
+    return names
+
+
+def _missing_layers(layers, names):
+    """The entries of `names` (as _network_layers gives them) that are still stubs, as text."""
+    missing = []
+    for entry in names:
+        options = entry if isinstance(entry, tuple) else (entry,)
+        if not any(_written(layers, name) for name in options):
+            missing.append(" or ".join(options))
+    return missing
+
+
 def _layer_missing(layers, normalization, dropout):
     """The first layers.py function a network configuration needs that is still a stub, or None."""
-    x, w, ones, zeros = _ramp((3, 2), -1.0, 1.0), _wiggle((2, 2)), np.ones(2), np.zeros(2)
-    dout = _wiggle((3, 2), 1.0, 0.5)
-
-    def backward_of(forward, *backwards):
-        result = forward()
-        if result is None or result[1] is None:
-            return False
-        return any(_implemented(backward, dout, result[1]) for backward in backwards)
-
-    needs = [
-        ("affine_forward", lambda: _implemented(layers.affine_forward, x, w, zeros)),
-        ("affine_backward", lambda: _implemented(layers.affine_backward, dout, (x, w, zeros))),
-        ("relu_forward", lambda: _implemented(layers.relu_forward, x)),
-        ("relu_backward", lambda: _implemented(layers.relu_backward, dout, x)),
-        ("softmax_loss", lambda: _implemented(layers.softmax_loss, x, np.array([0, 1, 0]))),
-    ]
-    if normalization == "batchnorm":
-        bn = lambda: layers.batchnorm_forward(x, ones, zeros, {"mode": "train"})  # noqa: E731
-        needs += [("batchnorm_forward", lambda: _implemented(bn)),
-                  ("batchnorm_backward_alt or batchnorm_backward",
-                   lambda: backward_of(bn, layers.batchnorm_backward_alt, layers.batchnorm_backward))]
-    if normalization == "layernorm":
-        ln = lambda: layers.layernorm_forward(x, ones, zeros, {})  # noqa: E731
-        needs += [("layernorm_forward", lambda: _implemented(ln)),
-                  ("layernorm_backward", lambda: backward_of(ln, layers.layernorm_backward))]
-    if dropout:
-        drop = lambda: layers.dropout_forward(x, {"mode": "train", "p": 0.5})  # noqa: E731
-        needs += [("dropout_forward", lambda: _implemented(drop)),
-                  ("dropout_backward", lambda: backward_of(drop, layers.dropout_backward))]
-    for name, implemented in needs:
-        try:
-            if not implemented():
-                return name
-        except Exception:
-            pass   # written but broken: the network check will show the error
-    return None
+    missing = _missing_layers(layers, _network_layers(normalization, dropout))
+    return missing[0] if missing else None
 
 
 @check("fc_net")
@@ -595,7 +656,7 @@ def check_FullyConnectedNet(fc_net):
                              all(np.all(params[k] == 0) for k in params if k[0] == "b")
                              and all(np.all(params[k] == 1) for k in params if k.startswith("gamma"))))
 
-    # Fixed parameters and inputs: loss and scores vs hard-coded values.
+    # Fixed parameters and inputs: loss and scores vs stored correct values.
     N, dims = 3, [5, 4, 3, 3]
     X, y = _wiggle((N, 5), 2.0), np.array([0, 2, 1])
     for normalization in (None, "batchnorm", "layernorm"):
@@ -687,6 +748,75 @@ def check_adam(optim):
             _literal("adam", "v", config["v"]), _boolean("t incremented to 6", config.get("t") == 6)]
 
 
+# --------------------------------------------------------------------------- notebook cells
+
+def _network_stub(fc_net, normalization, dropout):
+    """Why FullyConnectedNet is not written yet for this configuration, or "" when it is."""
+    try:
+        model = fc_net.FullyConnectedNet([4, 3], input_dim=5, num_classes=3, normalization=normalization,
+                                         dropout_keep_ratio=0.5 if dropout else 1, dtype=np.float64, seed=0)
+        if not model.params:
+            return "it creates no parameters"
+        if normalization is not None and not {"gamma1", "beta1"} <= set(model.params):
+            return f"no gamma1, beta1 for normalization={normalization!r}"
+        X, y = _wiggle((2, 5)), np.array([0, 2])
+        if model.loss(X) is None:
+            return "loss returns no scores"
+        result = model.loss(X, y)
+        if result is None or result[0] is None or not result[1]:
+            return "loss returns no gradients"
+    except NotImplementedError:
+        return "it raises NotImplementedError"
+    except Exception:
+        pass   # written but broken: the cell shows the error
+    return ""
+
+
+def needs(*names, normalization=None, dropout=False):
+    """Stop a notebook cell with a one-line message while a function it uses is still a stub.
+
+    `names` are functions of layers.py and optim.py, or "FullyConnectedNet" (built with
+    `normalization`, a name or a tuple of names, and with dropout when `dropout` is true; the
+    layers.py functions that configuration needs are checked too). Raises NotImplementedYet, which
+    Jupyter shows as that one line instead of a traceback; returns None when everything is written.
+    The global NumPy random state is left as it was.
+    """
+    layers = importlib.import_module(f"{__package__}.layers")
+    normalizations = normalization if isinstance(normalization, tuple) else (normalization,)
+    missing = {"layers.py": [], "optim.py": [], "fc_net.py": []}
+    state = np.random.get_state()
+    try:
+        with np.errstate(all="ignore"), contextlib.redirect_stdout(io.StringIO()):
+            for name in names:
+                if name == "FullyConnectedNet":
+                    fc_net = importlib.import_module(f"{__package__}.fc_net")
+                    for norm in normalizations:
+                        missing["layers.py"] += _missing_layers(layers, _network_layers(norm, dropout))
+                        reason = _network_stub(fc_net, norm, dropout)
+                        if reason:
+                            missing["fc_net.py"].append(
+                                f"FullyConnectedNet ({f'normalization={norm!r}: ' if norm else ''}{reason})")
+                elif name in FORWARD_PROBES or name in BACKWARD_PROBES:
+                    forward = BACKWARD_PROBES.get(name, (None,))[0]
+                    missing["layers.py"] += [needed for needed in (forward, name)
+                                             if needed is not None and not _written(layers, needed)]
+                else:
+                    optim = importlib.import_module(f"{__package__}.optim")
+                    if not callable(getattr(optim, name, None)):
+                        raise ValueError(f"needs(): no function called {name!r} in layers.py or optim.py")
+                    w = _ramp((2, 3), -0.4, 0.6)
+                    if not _implemented(getattr(optim, name), w, 0.1 * w, None):
+                        missing["optim.py"].append(name)
+    finally:
+        np.random.set_state(state)
+    parts = [f"{', '.join(dict.fromkeys(found))} in assignment/{file}" for file, found in missing.items() if found]
+    if parts:
+        count = sum(len(set(found)) for found in missing.values())
+        raise NotImplementedYet("not implemented yet: " + "; ".join(parts) + (". Write it" if count == 1 else
+                                ". Write them") + (", save the file" if len(parts) == 1 else ", save the files")
+                                + " and run this cell again.")
+
+
 # --------------------------------------------------------------------------- running
 
 def select(names=None):
@@ -758,6 +888,21 @@ def run(names=None, out=None):
     return summary
 
 
+def recorded_outputs(names=None):
+    """Run the checks, but record the outputs they would compare with stored correct values
+    instead of comparing them: {check: {key: float64 array}}. The course staff run this on the
+    reference solutions to write public_values.py (python -m tools.public_values)."""
+    global _recorded
+    _recorded = {}
+    try:
+        for result in run(names, out=io.StringIO()).results:
+            if result.status != "PASS":
+                raise RuntimeError(f"{result.name}: {result.status} {result.reason}".strip())
+        return _recorded
+    finally:
+        _recorded = None
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m assignment.public_checks",
                                      description="Public checks of layers.py, fc_net.py and optim.py.")
@@ -774,270 +919,6 @@ def main(argv=None):
         print(exc, file=sys.stderr)
         return 2
     return 1 if args.strict and not summary.all_passed else 0
-
-
-# --------------------------------------------------------------------------- hard-coded values
-# The correct outputs on the fixed inputs above, computed once from the reference solutions.
-
-def _values(shape, flat):
-    return np.array(flat, dtype=np.float64).reshape(shape)
-
-
-EXPECTED = {
-    'affine_forward': {
-        'out': _values((2, 3), [
-            1.4983496695842702, 1.7066013216629177, 1.914852973741565, 3.2555319868066803,
-            3.5141327024160556, 3.772733418025431
-        ]),
-    },
-    'affine_backward': {
-        'dx': _values((2, 3, 2), [
-            1.1365556034723492, 1.0268448904743586, 0.6489171380415466, 0.10148897204226581,
-            -0.4724486228580854, -0.9229802661063694, 1.0262681033094478, 1.1452966204627466,
-            0.9651679117634472, 0.5329325000438995, -0.038507555635395936, -0.5998892445017406
-        ]),
-        'dw': _values((6, 4), [
-            -0.2742289467559976, 0.014845531631825422, 0.17188607904072306,
-            -0.15765601917668348, -0.1444182004925532, -0.0377970043160072, 0.1131091816048612,
-            -0.03239887699376616, -0.014607454229108776, -0.09043954026383981,
-            0.054332284168999365, 0.0928582651891511, 0.1152032920343356, -0.1430820762116724,
-            -0.004444613266862484, 0.21811540737206836, 0.24501403829778, -0.195724612159505,
-            -0.06322151070272433, 0.34337254955498564, 0.37482478456122453, -0.2483671481073377,
-            -0.12199840813858621, 0.46862969173790303
-        ]),
-        'db': _values((4,), [
-            2.0398831555684125, -0.8272398506087983, -0.9236369597064007, 1.968326520017272
-        ]),
-    },
-    'relu_forward': {
-        'out': _values((3, 4), [
-            0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.045454545454545414, 0.13636363636363635,
-            0.2272727272727273, 0.31818181818181823, 0.40909090909090917, 0.5
-        ]),
-    },
-    'relu_backward': {
-        'dx': _values((3, 4), [
-            0.0, -0.0, -0.0, 0.0, 0.0, -0.0, -0.4755369279959925, 0.9336336440746379,
-            0.23494981853982308, -0.9941776251838151, 0.021238808173646012, 0.9887046181866692
-        ]),
-    },
-    'softmax_loss': {
-        'loss': _values((), [
-            1.3115243111930253
-        ]),
-        'dx': _values((3, 5), [
-            -0.1818153030977967, 0.00975459033667828, 0.004111679521148851, 0.07979153354962724,
-            0.0881574996903423, 0.0074873352635820845, 0.014648312392932197, 0.2453452195027297,
-            -0.2726724765280076, 0.005191609368763663, 0.029500189156801665, 0.2042466425060714,
-            0.01627914525731188, 0.004512101267622546, -0.2545380781878075
-        ]),
-        'loss with large logits': _values((), [
-            999.5
-        ]),
-    },
-    'batchnorm_forward': {
-        'train-mode out': _values((4, 3), [
-            0.30872494469452755, -2.161654247637336, 2.6017408764115477, -1.0594766859054898,
-            -2.8482801464566583, 2.580690019941151, -0.7427429417722315, -1.3259559784256332,
-            3.001747106497336, 1.493494682983194, 2.3358903725196276, 3.8158219971499654
-        ]),
-        'running_mean after one step': _values((3,), [
-            0.35687583597505146, 0.45000164732845205, 0.5681094863951945
-        ]),
-        'running_var after one step': _values((3,), [
-            0.8667577013332745, 1.992075580350785, 4.3919984021210405
-        ]),
-        'running_mean after two steps': _values((3,), [
-            0.599626170365072, 0.7300023062598329, 0.8953532809532724
-        ]),
-        'running_var after two steps': _values((3,), [
-            0.9967713565332657, 2.2908869174034026, 5.050798162439197
-        ]),
-        'test-mode out': _values((2, 3), [
-            4.273265899320245, -0.9715148013581113, 2.67970695554577, 3.3097832565328495,
-            3.391783243446051, 2.70440683930764
-        ]),
-    },
-    'batchnorm_backward': {
-        'dx': _values((4, 3), [
-            0.5307600961739899, -0.5348176693250299, -0.016731935110047055, 0.10439565625245512,
-            0.17573108652298114, -0.009006403664646927, -0.4003808560839315, 0.4080855974756118,
-            0.03861805074213133, -0.23477489634251358, -0.048999014673563046,
-            -0.012879711967437337
-        ]),
-        'dgamma': _values((3,), [
-            -2.263655100500059, -0.7614663036215106, 4.454641288354056
-        ]),
-        'dbeta': _values((3,), [
-            -0.6195277821673515, 1.034908423215922, -1.4533079135683582
-        ]),
-    },
-    'batchnorm_backward_alt': {
-        'dx': _values((4, 3), [
-            0.5307600961739899, -0.5348176693250299, -0.016731935110047048, 0.10439565625245514,
-            0.17573108652298114, -0.009006403664646914, -0.4003808560839314,
-            0.40808559747561185, 0.03861805074213132, -0.2347748963425135, -0.04899901467356299,
-            -0.012879711967437328
-        ]),
-        'dgamma': _values((3,), [
-            -2.263655100500059, -0.7614663036215106, 4.454641288354056
-        ]),
-        'dbeta': _values((3,), [
-            -0.6195277821673515, 1.034908423215922, -1.4533079135683582
-        ]),
-    },
-    'layernorm_forward': {
-        'out': _values((4, 3), [
-            1.3165161374272927, -1.4219019269680655, 2.44721741302837, 0.9559156121224678,
-            -0.1515877886803263, 2.309939141108848, -1.2657108825338363, -0.8269504039968281,
-            3.589593042266125, -1.196514850447405, -1.109261430569217, 3.625572782866006
-        ]),
-    },
-    'layernorm_backward': {
-        'dx': _values((4, 3), [
-            0.23462497426871554, -0.6352178540314247, 0.4005928797627092, -4.1380147268571195,
-            5.362309330752832, -1.224294603895724, -0.4645790618496643, 1.039521874099137,
-            -0.5749428122494726, -0.0271802780851364, 0.05094855781422417, -0.023768279729087304
-        ]),
-        'dgamma': _values((3,), [
-            5.521762733110805, 0.6376665892413967, 5.367720895855886
-        ]),
-        'dbeta': _values((3,), [
-            -0.6195277821673515, 1.034908423215922, -1.4533079135683582
-        ]),
-    },
-    'spatial_batchnorm_forward': {
-        'out for (N, C, L) input': _values((2, 3, 2), [
-            1.0150825032700572, -0.956786268067343, -2.7421441119351884, 1.5280866877476478,
-            3.3355744530799916, 2.2531908311323336, -1.0421751783535214, 0.9838789431508074,
-            0.37688404382437035, -3.16282661963683, 2.8555433523689167, 3.5556913634187586
-        ]),
-    },
-    'spatial_batchnorm_backward': {
-        'dx': _values((2, 3, 2), [
-            -0.013735231418696437, 0.01372438323458881, -0.16809876807305263,
-            0.16154320212546708, 0.08330082627575233, -0.06827898376593595,
-            -0.013352402064289573, 0.01336325024839728, -0.19411465701547476,
-            0.2006702229630603, 0.10083570676579993, -0.11585754927561638
-        ]),
-        'dgamma': _values((3,), [
-            -2.7810631510034716, -2.7315748555323784, -2.561702344302762
-        ]),
-        'dbeta': _values((3,), [
-            2.197286368657109, 0.22736503758823334, 2.083397078741466
-        ]),
-    },
-    'spatial_groupnorm_forward': {
-        'out': _values((2, 4, 1, 3), [
-            1.238190411479356, -0.6033684233803277, -1.1833734499879855, 0.6152925871118993,
-            0.7491749123699223, -3.2673645757039083, 2.5826835348456574, 3.5732469564573637,
-            3.082113622733564, -1.8456704405425168, 0.2956623331954819, 2.3358757652372795,
-            -0.11646293191783955, -1.1254715169754268, 1.1236173566729701, 2.1061210092574316,
-            -2.613382278947502, -2.2561045458693383, 3.5220173034247098, 3.154320593853365,
-            2.151134095558148, -0.16797724226985644, 2.357482443483012, -0.1719211797218243
-        ]),
-    },
-    'spatial_groupnorm_backward': {
-        'dx': _values((2, 4, 1, 3), [
-            -0.25061667348314404, -0.4440102889240616, 0.5908351165051926, 1.2463519577476443,
-            -0.776947546855597, -0.36561256499003414, 0.0034278597305734157,
-            -0.05104632648996403, -0.5823329929923221, -0.27002074964621053, 1.004840530686901,
-            -0.10486832128897801, 0.560813461179315, -0.34239658473603907, -1.0727796535499614,
-            0.7536565163884492, 1.2419957519198794, -1.1412894912016431, -0.3145511264573725,
-            0.1965780693065224, -0.10429150824284995, -1.0559675435765896, 0.11445965998603393,
-            1.1637724489842556
-        ]),
-        'dgamma': _values((1, 4, 1, 1), [
-            -1.1904641429881169, 1.83384599554677, -1.020290626941712, -0.10806241055952587
-        ]),
-        'dbeta': _values((1, 4, 1, 1), [
-            0.8099613301310978, 1.7774780594858712, 2.773013085394817, 2.5580765198095694
-        ]),
-    },
-    'FullyConnectedNet': {
-        'no normalization: loss': _values((), [
-            1.9798765696785634
-        ]),
-        'no normalization: test-mode scores': _values((3, 3), [
-            1.2357930459846433, -0.07941549464545875, -0.49364476072313157, 1.403156120461146,
-            -0.09017071081059433, -0.5604989197769343, 1.7074440247791545, -0.10972509697141836,
-            -0.6820485030231513
-        ]),
-        'batchnorm: loss': _values((), [
-            2.0001955073288955
-        ]),
-        'batchnorm: test-mode scores': _values((3, 3), [
-            0.7732018934753635, -0.04968810192828543, -0.3088600190262449, 6.570482910559376,
-            2.577431980448044, -2.08980521542702, 9.181090003929947, -0.5900023522673504,
-            -3.667440104873234
-        ]),
-        'layernorm: loss': _values((), [
-            2.1607427186498627
-        ]),
-        'layernorm: test-mode scores': _values((3, 3), [
-            1.9500324704154564, -0.08895381499883864, -0.7820179083913623, 1.9117074795063826,
-            -0.09776119450800355, -0.7534400446141349, 1.9133252949331565, -0.10318207822928119,
-            -0.7562483438925217
-        ]),
-    },
-    'sgd_momentum': {
-        'next_w': _values((4, 5), [
-            0.14060000000000006, 0.2073894736842105, 0.27417894736842097, 0.34096842105263164,
-            0.407757894736842, 0.47454736842105266, 0.5413368421052631, 0.6081263157894736,
-            0.6749157894736842, 0.7417052631578946, 0.8084947368421053, 0.8752842105263158,
-            0.9420736842105263, 1.0088631578947367, 1.0756526315789472, 1.142442105263158,
-            1.2092315789473682, 1.276021052631579, 1.3428105263157895, 1.4096000000000002
-        ]),
-        'velocity': _values((4, 5), [
-            0.5406000000000001, 0.5547578947368421, 0.5689157894736842, 0.5830736842105264,
-            0.5972315789473683, 0.6113894736842106, 0.6255473684210526, 0.6397052631578948,
-            0.6538631578947369, 0.6680210526315788, 0.6821789473684211, 0.6963368421052631,
-            0.7104947368421053, 0.7246526315789474, 0.7388105263157895, 0.7529684210526316,
-            0.7671263157894737, 0.7812842105263159, 0.795442105263158, 0.8096000000000001
-        ]),
-    },
-    'rmsprop': {
-        'next_w': _values((4, 5), [
-            -0.39281114853923677, -0.3407576483519166, -0.28871333682182243,
-            -0.23667847860004243, -0.18465334980705178, -0.1326382387019697,
-            -0.08063344640103247, -0.028639287649659183, 0.023343908347054985,
-            0.07531579703006962, 0.12727601752243003, 0.1792241915890267, 0.2311599225127814,
-            0.2830827938791373, 0.334992368259798, 0.3868881857856089, 0.438769762597282,
-            0.4906365891613049, 0.5424881284368309, 0.5943238138775843
-        ]),
-        'cache': _values((4, 5), [
-            0.6966, 0.6855750692520775, 0.674605540166205, 0.6636914127423822,
-            0.6528326869806094, 0.6420293628808864, 0.6312814404432133, 0.62058891966759,
-            0.6099518005540165, 0.5993700831024931, 0.5888437673130194, 0.5783728531855956,
-            0.5679573407202216, 0.5575972299168974, 0.5472925207756232, 0.5370432132963988,
-            0.5268493074792244, 0.5167108033240997, 0.5066277008310249, 0.4966
-        ]),
-    },
-    'adam': {
-        'next_w': _values((4, 5), [
-            -0.40094747166840083, -0.3483618689667189, -0.2957770321333014,
-            -0.24319298836973444, -0.19060976631902593, -0.13802739616704435,
-            -0.08544590975289204, -0.032865340689163525, 0.019714275506843335,
-            0.07229290126975907, 0.12487049682925762, 0.17744702003811577, 0.2300224261834716,
-            0.2825966677792994, 0.33516969433784094, 0.3877414521174136, 0.4403118838436444,
-            0.49288092840074144, 0.5454485204889067, 0.5980145902433942
-        ]),
-        'm': _values((4, 5), [
-            0.48000000000000004, 0.49947368421052635, 0.5189473684210526, 0.538421052631579,
-            0.5578947368421052, 0.5773684210526316, 0.596842105263158, 0.6163157894736842,
-            0.6357894736842106, 0.6552631578947368, 0.6747368421052632, 0.6942105263157895,
-            0.7136842105263158, 0.7331578947368421, 0.7526315789473684, 0.7721052631578947,
-            0.791578947368421, 0.8110526315789475, 0.8305263157894738, 0.8500000000000001
-        ]),
-        'v': _values((4, 5), [
-            0.69966, 0.6890838227146813, 0.678513185595568, 0.6679480886426593,
-            0.6573885318559557, 0.6468345152354571, 0.6362860387811634, 0.6257431024930747,
-            0.615205706371191, 0.6046738504155125, 0.5941475346260386, 0.5836267590027702,
-            0.5731115235457064, 0.5626018282548476, 0.5520976731301939, 0.5415990581717451,
-            0.5311059833795013, 0.5206184487534625, 0.5101364542936287, 0.49966
-        ]),
-    },
-}
 
 
 if __name__ == "__main__":
