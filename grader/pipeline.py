@@ -55,7 +55,7 @@ def grade_submission(source: Path, out: Path, *, seed: int, rubric: Rubric,
         intake = take_submission(source, job, [p.name for p in pristine_notebooks()])
         if intake.unreadable:  # else the untouched handout would be graded in its place
             raise UngradableSubmission(" ".join(intake.messages))
-        workspace = build_workspace(intake, job, notebooks=rubric.notebooks.run)
+        workspace = build_workspace(intake, job)
         with ThreadPoolExecutor(max_workers=2) as pool:
             notebooks = pool.submit(_run_notebooks, workspace, out, rubric, lanes)
             hidden = pool.submit(_run_hidden, workspace, seed, rubric)

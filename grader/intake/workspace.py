@@ -40,10 +40,8 @@ class Workspace:
         return folder
 
 
-def build_workspace(intake: Intake, job: Path, handout: Path = HANDOUT, *,
-                    notebooks: bool = True) -> Workspace:
-    """Lay the student's files from `intake` over a fresh copy of the handout in `job`
-    (without the notebooks when `notebooks` is False: they will not be run)."""
+def build_workspace(intake: Intake, job: Path, handout: Path = HANDOUT) -> Workspace:
+    """Lay the student's files from `intake` over a fresh copy of the handout in `job`."""
     root = job / "workspace"
     ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc")
     shutil.copytree(handout / "assignment", root / "assignment", ignore=ignore)
@@ -58,7 +56,7 @@ def build_workspace(intake: Intake, job: Path, handout: Path = HANDOUT, *,
     workspace.messages += _flatten_cs231n_imports(root / "assignment" / "fc_net.py")
 
     (root / "notebooks").mkdir()
-    for pristine in pristine_notebooks(handout) if notebooks else []:
+    for pristine in pristine_notebooks(handout):
         target = root / "notebooks" / pristine.name
         student = intake.files.get(pristine.name)
         if student is None:
