@@ -84,9 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--junit", type=Path, metavar="FILE",
                        help="also write JUnit XML of this run's submissions to FILE.")
     one = verbs.add_parser(
-        "grade-one", parents=[common], help="grade one submission in this process (the batch's worker).",
-        description="Grade one submission in this process; `grade` runs this verb in a worker "
-                    "process for each submission.")
+        "grade-one", parents=[common], help="grade one submission in this process.",
+        description="Grade one submission in this process, as each of `grade`'s workers does "
+                    "in a fresh child process per submission (grader/workers.py).")
     one.add_argument("submission", type=Path, help="a folder or a .zip file.")
     one.add_argument("--out", type=Path, required=True, metavar="DIR",
                      help="the submission's report folder.")
