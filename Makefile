@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SUBMISSIONS ?= submissions
 REPORTS ?= reports
-JOBS ?= 2
+# JOBS: submissions graded at once; empty means one per core (each job needs about 240 MB)
+JOBS ?=
 SEED ?=
 GRADE_FLAGS ?=
 
@@ -48,7 +49,7 @@ sandbox:
 	  || echo "warning: bubblewrap is not installed; see README, 'How student code is isolated'"
 
 grade: venv sandbox
-	$(PY) -m grader grade --each $(SUBMISSIONS) --out $(REPORTS) --jobs $(JOBS) $(if $(SEED),--seed $(SEED)) $(GRADE_FLAGS)
+	$(PY) -m grader grade --each $(SUBMISSIONS) --out $(REPORTS) $(if $(JOBS),--jobs $(JOBS)) $(if $(SEED),--seed $(SEED)) $(GRADE_FLAGS)
 
 stubs: venv
 	$(PY) -m tools.stubs
@@ -62,7 +63,7 @@ data: venv
 
 bench: venv
 	$(PY) bench/batchnorm_backward.py
-	$(PY) bench/grading_overhead.py
+	$(PY) bench/grading_speed.py
 	$(PY) bench/diagnosis_cost.py
 
 release: venv

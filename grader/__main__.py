@@ -3,13 +3,16 @@ parses arguments and dispatches.
 
     grade SUB... --out DIR [--jobs N] [--seed S] [--force]   grade submissions (folders/zips)
     grade --each DIR --out DIR [--only NAME] [--roster CSV]  every entry of DIR is a submission
+          [--functions-only] [--cluster tcp://HOST:PORT]      hidden tests only; on Dask
     grade-one SUB --out DIR --seed S                         one submission, in this process
     gradescope [--root DIR]                                  Gradescope's $AUTOGRADER_ROOT layout
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -18,8 +21,10 @@ import grader
 from grader.command_line import UsageError, check_file, check_out, fail, gather_sources, print_results
 from grader.isolation import sandbox
 from grader.rubric import DEFAULT_RUBRIC, RubricError, load_rubric
+from grader.workers import MEMORY_PER_JOB, WorkerPool, cores
 
 ROOT = Path(__file__).resolve().parent.parent
+TRUE = ("1", "true", "yes")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,8 +60,19 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--only", action="append", metavar="NAME",
                        help="regrade only the submission called NAME (a folder name or zip stem); "
                             "repeat for more. Every batch file still covers every report in --out.")
-    grade.add_argument("--jobs", type=int, default=1, metavar="N",
-                       help="grade N submissions at the same time (default: 1).")
+    grade.add_argument("--jobs", type=int, default=cores(), metavar="N",
+                       help=f"grade N submissions at the same time (default: the {cores()} "
+                            f"cores here); each job needs {MEMORY_PER_JOB} of memory. With "
+                            "fewer jobs than cores, a submission's notebooks run on several "
+                            "kernels at once.")
+    grade.add_argument("--functions-only", action="store_true",
+                       default=os.environ.get("GRADER_FUNCTIONS_ONLY", "").lower() in TRUE,
+                       help="grade the hidden function tests only, without the notebooks "
+                            "(feedback in about a second; the reports say so). The "
+                            "environment variable GRADER_FUNCTIONS_ONLY=true does the same.")
+    grade.add_argument("--cluster", metavar="tcp://HOST:PORT",
+                       help="grade on the workers of this Dask scheduler (README: on a "
+                            "cluster); --jobs is then the workers' business.")
     grade.add_argument("--seed", type=int, metavar="S",
                        help="the seed of the hidden tests' inputs, to reproduce a run "
                             "(default: drawn at random).")
@@ -68,9 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--junit", type=Path, metavar="FILE",
                        help="also write JUnit XML of this run's submissions to FILE.")
     one = verbs.add_parser(
-        "grade-one", parents=[common], help="grade one submission in this process (the batch's worker).",
-        description="Grade one submission in this process; `grade` runs this verb in a worker "
-                    "process for each submission.")
+        "grade-one", parents=[common], help="grade one submission in this process.",
+        description="Grade one submission in this process, as each of `grade`'s workers does "
+                    "in a fresh child process per submission (grader/workers.py).")
     one.add_argument("submission", type=Path, help="a folder or a .zip file.")
     one.add_argument("--out", type=Path, required=True, metavar="DIR",
                      help="the submission's report folder.")
@@ -80,6 +96,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="the fingerprint to record (the batch uses it to keep current reports).")
     one.add_argument("--model", type=Path, metavar="FILE",
                      help="also write the results model (JSON) to FILE.")
+    one.add_argument("--lanes", type=int, default=1, metavar="N",
+                     help="run the notebooks on N kernels at once (default: 1).")
+    one.add_argument("--functions-only", action="store_true",
+                     help="the hidden function tests only, without the notebooks.")
     scope = verbs.add_parser(
         "gradescope", parents=[common], help="grade the submission Gradescope hands over.",
         description="Grade ROOT/submission and write ROOT/results/results.json, as Gradescope "
@@ -115,7 +135,8 @@ def main(argv=None) -> int:
     if args.verb == "grade-one":
         from grader.pipeline import grade_submission
         grade_submission(args.submission, args.out, seed=args.seed, rubric=rubric,
-                         fingerprint=args.fingerprint, model=args.model)
+                         fingerprint=args.fingerprint, model=args.model, lanes=args.lanes,
+                         functions_only=args.functions_only)
         return 0
 
     if args.verb == "gradescope":
@@ -143,10 +164,17 @@ def main(argv=None) -> int:
     except UsageError as exc:
         return fail(str(exc))
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
-    level = _announce_isolation([ROOT / "solutions", args.rubric, args.out, ROOT / "submissions"])
-    print(f"grading {len(sources)} submission(s) with seed {seed}, isolation: {level}")
-    results = grade_batch(sources, args.out, jobs=args.jobs, seed=seed, rubric=rubric,
-                          force=args.force or bool(args.only), progress=not args.quiet)
+    # The workers import the grader while this process probes the sandbox and reads the
+    # submissions (reports found current leave them idle).
+    with contextlib.nullcontext() if args.cluster else \
+            WorkerPool(min(args.jobs, len(sources)), str(args.out.absolute())) as pool:
+        level = _announce_isolation([ROOT / "solutions", args.rubric, args.out,
+                                     ROOT / "submissions"])
+        print(f"grading {len(sources)} submission(s) with seed {seed}, isolation: {level}")
+        results = grade_batch(sources, args.out, jobs=args.jobs, seed=seed, rubric=rubric,
+                              force=args.force or bool(args.only), progress=not args.quiet,
+                              functions_only=args.functions_only, cluster=args.cluster,
+                              pool=pool)
     if args.junit:
         from grader.report.files import atomic_write_text
         from grader.report.junit import to_junit

@@ -1,25 +1,26 @@
-"""Grading a batch: each submission is graded by its own grader worker process
-(`python -m grader grade-one`), so a crash of the grader on one submission costs only that
-submission. Reports that are complete and current (same submission content, same grader,
+"""Grading a batch: each submission is graded in a process of its own, a fresh child of one of
+the batch's pre-imported workers (grader/workers.py), so a crash or hang of the grader on one
+submission costs only that submission; or on a Dask cluster (grader/cluster.py), the same way on
+each machine. Reports that are complete and current (same submission content, same grader,
 rubric, handout and solutions) are kept; `force=True` regrades them.
 """
 from __future__ import annotations
 
-import ctypes
+import contextlib
 import hashlib
 import secrets
-import signal
-import subprocess
-import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from tqdm import tqdm
 
 from grader.intake.submission import regular_files, submission_name
+from grader.isolation import sandbox
 from grader.report import write_reports
 from grader.results import SubmissionResult
 from grader.rubric import DEFAULT_RUBRIC, Rubric
+from grader.workers import GradeRequest, Worker, WorkerPool, failure_reason, kernel_lanes
 
 ROOT = Path(__file__).resolve().parent.parent
 # Everything whose change makes an old report stale.
@@ -76,30 +77,25 @@ def load_result(out: Path, name: str) -> SubmissionResult | None:
         return None
 
 
-def _die_with_parent():
-    """Worker processes die with the batch (a killed `make grade` leaves no orphans)."""
-    try:
-        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
-
-
 def _grade_in_worker(source: Path, out: Path, name: str, seed: int, fp: str, rubric_path: Path,
-                     timeout: float, language: str = "en") -> SubmissionResult:
+                     timeout: float, language: str = "en", *, worker: Worker | None = None,
+                     lanes: int = 1, functions_only: bool = False,
+                     isolation: str = "") -> SubmissionResult:
+    """Grade one submission in a fresh child of `worker` (of a worker of its own when None)."""
     report_dir, model = out / name, model_path(out, name)
     model.parent.mkdir(parents=True, exist_ok=True)
     model.unlink(missing_ok=True)   # a model left by an earlier run must not pass for this one
-    command = [sys.executable, "-m", "grader", "grade-one", str(source), "--out", str(report_dir),
-               "--seed", str(seed), "--fingerprint", fp, "--rubric", str(rubric_path),
-               "--model", str(model), "--lang", language]
-    reason = None
-    try:
-        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                              preexec_fn=_die_with_parent)
-        if done.returncode != 0:
-            reason = f"the grader worker exited with code {done.returncode}: {done.stderr[-1500:]}"
-    except subprocess.TimeoutExpired:
-        reason = f"grading took longer than {timeout:.0f} s and was stopped"
+    request = GradeRequest(source=str(Path(source).absolute()),
+                           report_dir=str(report_dir.absolute()), model=str(model.absolute()),
+                           seed=seed, fingerprint=fp, rubric=str(Path(rubric_path).absolute()),
+                           language=language, lanes=lanes, functions_only=functions_only,
+                           isolation=isolation)
+    if worker is None:
+        with Worker(str(out)) as own:
+            outcome = own.grade(request, timeout)
+    else:
+        outcome = worker.grade(request, timeout)
+    reason = failure_reason(outcome, timeout)
     result = load_result(out, name)
     if reason is None and result is not None and result.fingerprint == fp:
         return result
@@ -110,11 +106,15 @@ def _grade_in_worker(source: Path, out: Path, name: str, seed: int, fp: str, rub
 
 
 def grade_batch(sources: list[Path], out: Path, *, jobs: int, seed: int, rubric: Rubric,
-                force: bool = False, progress: bool = True,
-                batch_files: bool = True) -> list[SubmissionResult]:
+                force: bool = False, progress: bool = True, batch_files: bool = True,
+                functions_only: bool = False, cluster: str | None = None,
+                pool: WorkerPool | None = None) -> list[SubmissionResult]:
     """Grade `sources` into out/<name>/, then rebuild every report and batch-wide file under
     `out` from all the models there (grader/course/outputs.py). Returns the models the reports
-    of `sources` show (manual points and late penalty applied)."""
+    of `sources` show (manual points and late penalty applied). Grading runs on `jobs` local
+    workers (`pool`, when the caller started them already) or, given a scheduler address, on a
+    Dask cluster (grader/cluster.py); `functions_only`: the hidden tests without the notebooks
+    (the reports say so)."""
     out.mkdir(parents=True, exist_ok=True)
     rubric_path = Path(rubric.path)
     names, results, todo = set(), {}, []
@@ -127,6 +127,8 @@ def grade_batch(sources: list[Path], out: Path, *, jobs: int, seed: int, rubric:
             fp = fingerprint(source, rubric_path, rubric.language)
         except Exception:  # unreadable content: never "current", so the worker grades it (and
             fp = "unhashable-" + secrets.token_hex(8)  # reports what it can), the batch goes on
+        if functions_only:   # never taken for a full report, nor a full one for it
+            fp = hashlib.sha256(f"{fp} functions-only".encode()).hexdigest()
         previous = load_result(out, name)
         if not force and previous is not None and previous.fingerprint == fp:
             results[name] = previous
@@ -134,13 +136,47 @@ def grade_batch(sources: list[Path], out: Path, *, jobs: int, seed: int, rubric:
             todo.append((source, name, fp))
     if results:
         print(f"{len(results)} report(s) are current and were kept (use --force to regrade).")
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(_grade_in_worker, source, out, name, seed, fp, rubric_path,
-                               rubric.submission_timeout, rubric.language): name
-                   for source, name, fp in todo}
-        for future in tqdm(as_completed(futures), total=len(futures), unit="submission",
-                           disable=not progress or not futures, desc="grading"):
-            results[futures[future]] = future.result()
+    if batch_files:   # the summary plot's library loads while the workers grade
+        threading.Thread(target=_import_plotting, daemon=True).start()
+    settings = dict(seed=seed, rubric_path=rubric_path, timeout=rubric.submission_timeout,
+                    language=rubric.language, functions_only=functions_only)
+    if cluster:
+        from grader.cluster import grade_on_cluster
+        graded = grade_on_cluster(cluster, todo, out, **settings)
+    else:
+        graded = _grade_locally(todo, out, jobs=jobs, pool=pool, **settings)
+    for name, result in tqdm(graded, total=len(todo), unit="submission",
+                             disable=not progress or not todo, desc="grading"):
+        results[name] = result
     from grader.course.outputs import rebuild_outputs   # it imports this module
-    shown = rebuild_outputs(out, rubric, batch_files=batch_files)
+    shown = rebuild_outputs(out, rubric, batch_files=batch_files,
+                            fresh={name for _, name, _ in todo})
     return [shown.get(name, results[name]) for name in sorted(results)]
+
+
+def _import_plotting() -> None:
+    from grader.report.gradebook import import_matplotlib
+    import_matplotlib()
+
+
+def _grade_locally(todo, out: Path, *, jobs: int, pool: WorkerPool | None, seed: int,
+                   rubric_path: Path, timeout: float, language: str, functions_only: bool):
+    """(name, result) for each of `todo` as it finishes, graded on `jobs` workers started once
+    for the whole batch (grader/workers.py)."""
+    if not todo:
+        return
+    jobs = max(1, min(jobs, len(todo)))
+    lanes = kernel_lanes(jobs, len(todo))
+    isolation = sandbox.isolation_level()   # decided here, once: the workers never probe
+    with contextlib.nullcontext(pool) if pool else WorkerPool(jobs, str(out.absolute())) as pool:
+
+        def grade(source, name, fp):
+            with pool.worker() as worker:
+                return _grade_in_worker(source, out, name, seed, fp, rubric_path, timeout,
+                                        language, worker=worker, lanes=lanes,
+                                        functions_only=functions_only, isolation=isolation)
+
+        with ThreadPoolExecutor(max_workers=jobs) as threads:
+            futures = {threads.submit(grade, *item): item[1] for item in todo}
+            for future in as_completed(futures):
+                yield futures[future], future.result()

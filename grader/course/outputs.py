@@ -37,9 +37,12 @@ def _warn(text: str) -> None:
 
 
 def rebuild_outputs(out: Path, rubric: Rubric, *, batch_files: bool = True,
-                    notebooks_html: bool = True) -> dict[str, SubmissionResult]:
+                    notebooks_html: bool = True,
+                    fresh: frozenset[str] | set[str] = frozenset()) -> dict[str, SubmissionResult]:
     """Re-render every report under `out` from its model with the course's policies, and (with
-    `batch_files`) write every batch-wide file. Returns {name: the model each report shows}."""
+    `batch_files`) write every batch-wide file. Returns {name: the model each report shows}.
+    `fresh`: reports this run has just written from their models; they are rendered again only
+    when a policy changes what they show."""
     out = Path(out)
     try:
         roster = kept_roster(out)
@@ -57,14 +60,16 @@ def rebuild_outputs(out: Path, rubric: Rubric, *, batch_files: bool = True,
         graded[name] = model
     finals = {name: finalize(model, rubric, manual) for name, model in graded.items()}
     for name, result in finals.items():
-        write_reports(result, out / name, lang=rubric.language, only_changed=True)
+        if name not in fresh or result != graded[name]:
+            write_reports(result, out / name, lang=rubric.language, only_changed=True)
     if not batch_files:
         return finals
     for problem in manual.problems + unknown_questions(list(graded.values()), manual, rubric):
         _warn(problem)
     results = [finals[name] for name in sorted(finals)]
     write_gradebook(results, out, roster=roster)
-    plot_summary(results, out / "summary.png")
+    if len(results) > 1:   # a plot of one submission says nothing (and costs half a second)
+        plot_summary(results, out / "summary.png")
     write_canvas(results, roster, out, rubric.course.assignment)
     prompts = {q.id: q.prompt for nb in pristine_notebooks() for q in questions_of(nb)}
     write_answers(results, out, prompts)

@@ -64,6 +64,7 @@ class NotebookRun:
     grader_error: str | None = None        # the kernel could not be started (not the student's fault)
     kernel_pid: int | None = None          # the sandboxed kernel's process (group leader)
     kernel_log: str = ""                   # the kernel's own stderr tail, for the grader only
+    waited: float = 0.0                    # seconds its started kernel waited for a free lane
 
     @property
     def cells_clean(self) -> int:
@@ -75,10 +76,16 @@ class NotebookRun:
 # --------------------------------------------------------------------------- running
 
 
-def run_notebook(path_in: Path, path_out: Path, *, workspace: Path, scratch: Path,
-                 cell_timeout: float, notebook_timeout: float, continue_on_error: bool,
-                 limits: sandbox.Limits, uid: int | None = None,
-                 readonly_paths=()) -> NotebookRun:
+def run_notebook(path_in: Path, path_out: Path, **options) -> NotebookRun:
+    """run_notebook_async() in an event loop of its own (see there for the options)."""
+    return _run_sync(run_notebook_async(path_in, path_out, **options))
+
+
+async def run_notebook_async(path_in: Path, path_out: Path, *, workspace: Path, scratch: Path,
+                             cell_timeout: float, notebook_timeout: float,
+                             continue_on_error: bool, limits: sandbox.Limits,
+                             uid: int | None = None, readonly_paths=(),
+                             kernel_ready=None) -> NotebookRun:
     """Execute `path_in` top to bottom in a sandboxed kernel whose working directory is the
     notebook's folder (`path_in` lies inside `workspace`) and write the executed notebook to
     `path_out` (always, atomically).
@@ -88,6 +95,9 @@ def run_notebook(path_in: Path, path_out: Path, *, workspace: Path, scratch: Pat
     run: the remaining cells are marked "not run". With `continue_on_error` an exception in a cell
     is recorded and the next cell runs; otherwise the run stops at the first error.
     `uid` (default: one picked by the sandbox) and `readonly_paths` go to sandbox.command().
+    `kernel_ready`, when given, is awaited once the kernel answers and before the first cell
+    (grader/notebooks/schedule.py holds a started kernel there until a lane is free); the
+    notebook's time limit starts after it.
     """
     path_in, path_out, scratch = Path(path_in), Path(path_out), Path(scratch)
     run = NotebookRun(notebook=path_in.name)
@@ -115,8 +125,8 @@ def run_notebook(path_in: Path, path_out: Path, *, workspace: Path, scratch: Pat
             nb, km=km, timeout=max(1, int(cell_timeout + 0.999)), allow_errors=True,
             interrupt_on_timeout=False, startup_timeout=KERNEL_STARTUP_SECONDS, log=JUPYTER_LOG,
             resources={"metadata": {"path": str(path_in.parent)}})
-        _run_sync(_session(client, km, run, code_cells, started, cell_timeout,
-                           notebook_timeout, continue_on_error))
+        await _session(client, km, run, code_cells, started, cell_timeout, notebook_timeout,
+                       continue_on_error, kernel_ready)
     except Exception as exc:   # a grader-side failure, e.g. the kernel could not be started
         run.grader_error = f"{type(exc).__name__}: {exc}"
         run.kernel_log = km.log_tail() if km is not None else ""
@@ -131,7 +141,7 @@ def run_notebook(path_in: Path, path_out: Path, *, workspace: Path, scratch: Pat
     nb.metadata["grader"] = {"ran_to_end": run.ran_to_end, "cells_run": run.cells_run,
                              "cells_total": run.cells_total, "message": run.message}
     _save(nb, path_out)
-    run.seconds = round(time.monotonic() - started_at, 2)
+    run.seconds = round(time.monotonic() - started_at - run.waited, 2)
     return run
 
 
@@ -152,13 +162,17 @@ async def _session(client: BoundedNotebookClient, km: SandboxedKernelManager, *a
 
 async def _execute(client: BoundedNotebookClient, km: SandboxedKernelManager, run: NotebookRun,
                    code_cells: list[int], started: set[int], cell_timeout: float,
-                   notebook_timeout: float, continue_on_error: bool) -> None:
+                   notebook_timeout: float, continue_on_error: bool, kernel_ready=None) -> None:
     await client.async_start_new_kernel()
     run.kernel_pid = km.sandbox_process.pid if km.sandbox_process else None
     await client.async_start_new_kernel_client()
     info = await client.async_wait_for_reply(await _maybe_await(client.kc.kernel_info()))
     if info and "language_info" in info["content"]:
         client.nb.metadata["language_info"] = info["content"]["language_info"]
+    if kernel_ready is not None:   # the wait for a free lane is not the notebook's time
+        waiting = time.monotonic()
+        await kernel_ready()
+        run.waited = time.monotonic() - waiting
 
     deadline = time.monotonic() + notebook_timeout
     # nbclient treats a timeout of 0 as "none": never let the remaining time reach 0.

@@ -33,8 +33,9 @@ def write_reports(result: SubmissionResult, folder, model: Path | None = None,
     write = write_text_if_changed if only_changed else atomic_write_text
     gradescope = json.dumps(to_gradescope(result, lang=lang), indent=2, allow_nan=False,
                             ensure_ascii=False)
-    write(folder / "report.md", to_markdown(result, lang=lang))
-    write(folder / "report.html", to_html(result, lang=lang))
+    report_md = to_markdown(result, lang=lang)
+    write(folder / "report.md", report_md)
+    write(folder / "report.html", to_html(result, lang=lang, markdown_text=report_md))
     if model is not None:
         Path(model).parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(model, result.to_json())

@@ -136,10 +136,12 @@ blockquote{border-left:6px solid #c00;background:#fee;margin:1em 0;padding:.5em 
 details{margin:1em 0}summary{cursor:pointer;font-weight:600}"""
 
 
-def to_html(result: SubmissionResult, hide: Collection[str] = HIDDEN, lang: str = "en") -> str:
-    """report.html: the Markdown report as a standalone page with pass/fail colours."""
-    body = markdown.markdown(to_markdown(result, hide, lang),
-                             extensions=["tables", "fenced_code", "md_in_html"])
+def to_html(result: SubmissionResult, hide: Collection[str] = HIDDEN, lang: str = "en", *,
+            markdown_text: str | None = None) -> str:
+    """report.html: the Markdown report as a standalone page with pass/fail colours.
+    `markdown_text`: to_markdown(result, hide, lang) when the caller has it already."""
+    text = to_markdown(result, hide, lang) if markdown_text is None else markdown_text
+    body = markdown.markdown(text, extensions=["tables", "fenced_code", "md_in_html"])
     for tag in ("h2", "h3", "td"):
         body = body.replace(f"<{tag}>✅", f'<{tag} class="pass">✅')
         body = body.replace(f"<{tag}>❌", f'<{tag} class="fail">❌')

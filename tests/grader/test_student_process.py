@@ -2,6 +2,7 @@
 hostile student code (loops, exits, signals, memory bombs, floods of output, forks,
 garbage on the reply pipe, broken imports)."""
 import io
+import json
 import os
 import time
 
@@ -77,6 +78,35 @@ def test_reader_refuses_oversized_and_malformed_frames():
     header = b'{"__nd__":"a0"}'
     with pytest.raises(protocol.ProtocolError):    # a pickled array is never loaded
         protocol.decode(len(header).to_bytes(4, "big") + header + buffer.getvalue())
+
+
+def test_arrays_travel_as_raw_bytes_checked_against_their_header():
+    values = [np.zeros((0, 3)), np.arange(5, dtype=">i4"), np.array(["ab", "c"]),
+              np.array([True, False]), np.complex64(1 + 2j), np.zeros((2, 0)),
+              np.arange(12.0).reshape(3, 4).T]               # not C-contiguous
+    back = roundtrip(values)
+    for sent, got in zip(values, back):
+        assert np.asarray(got).dtype == np.asarray(sent).dtype
+        assert np.array_equal(got, sent)
+    assert back[6].flags.writeable and back[6].flags.owndata   # students may write into inputs
+
+    def payload(header: dict, blob: bytes) -> bytes:
+        text = json.dumps(header).encode()
+        return len(text).to_bytes(4, "big") + text + blob
+
+    good = {"value": {"__nd__": "a0"}, "arrays": [["<f8", [2]]]}
+    assert list(protocol.decode(payload(good, bytes(16)))) == [0.0, 0.0]
+    for header, blob in [
+        (good, bytes(15)),                                         # too short
+        (good, bytes(17)),                                         # too long
+        ({"value": {"__nd__": "a0"}, "arrays": [["|O", [1]]]}, bytes(8)),      # objects
+        ({"value": {"__nd__": "a0"}, "arrays": [["f8,i4", [1]]]}, bytes(12)),  # structured
+        ({"value": {"__nd__": "a0"}, "arrays": [["<f8", [-1]]]}, b""),
+        ({"value": {"__nd__": "a0"}, "arrays": [["<U999999999", [9]]]}, b""),
+        ({"value": {"__nd__": "a0"}}, bytes(16)),                  # no table
+    ]:
+        with pytest.raises(protocol.ProtocolError):
+            protocol.decode(payload(header, blob))
 
 
 # --------------------------------------------------------------------------- operations

@@ -1,0 +1,402 @@
+"""Grader workers: one pre-imported process per job slot, forking a fresh child per submission.
+
+Starting `python -m grader grade-one` for every submission cost half a second of imports and a
+sandbox probe each. Instead a batch starts one `Worker` per job slot, for the whole batch:
+`python -m grader.workers --serve LABEL` imports the pipeline once (never matplotlib) and
+then, for each submission, forks a child that grades that one submission
+(grader.pipeline.grade_submission) at the isolation level the batch decided, and exits. The child is a fresh copy
+of the server, so whatever one grading does to its process (a crash, a hang, leaked memory,
+threads or state) is gone with it: as with a process per submission, a failure of the grader on
+one submission costs that submission only. The server outlives its children; a server that
+died is started again for the next submission.
+
+The server talks JSON lines over its stdin and stdout:
+
+    server -> batch  {"ready": PID}                        once, after the imports
+    batch -> server  {"source": ..., "out": ..., ...}      grade one submission (GradeRequest)
+    server -> batch  {"child": PID}                        at once
+    batch -> server  {"stop": true}                        only when the time limit is over
+    server -> batch  {"child": PID, "exit": CODE}          when the child has ended
+
+A child that is stopped is killed with every process it started (the sandboxes die with their
+parents too). When the batch goes away, however it ends, the server's stdin closes: the server
+kills its running child and exits, and a child dies with its server (PR_SET_PDEATHSIG).
+LABEL (the batch's reports folder) only names the server in `ps`.
+"""
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import dataclasses
+import json
+import os
+import queue
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+READY_SECONDS = 120            # a server's imports (slow on a busy machine)
+STOP_SECONDS = 30              # a stopped child and its processes are gone within this
+LOG_TAIL = 1500                # characters of a failed child's error output kept for the report
+MEMORY_PER_JOB = "about 240 MB"   # a grading child with its notebook kernel, for --help
+
+
+def cores() -> int:
+    """CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def kernel_lanes(jobs: int, submissions: int) -> int:
+    """Notebook kernels one submission runs at once: the cores that the submissions graded at
+    the same time leave over (2 on 2 cores for one submission; 1 at --jobs 2)."""
+    return max(1, cores() // max(1, min(jobs, submissions)))
+
+
+@dataclasses.dataclass(frozen=True)
+class GradeRequest:
+    """What a child needs to grade one submission (all plain data: it crosses a pipe)."""
+
+    source: str                 # folder or zip
+    report_dir: str             # the submission's report folder
+    model: str                  # where the lossless results model goes
+    seed: int
+    fingerprint: str
+    rubric: str                 # path of the rubric file
+    language: str = ""          # of the reports ("": the rubric's)
+    lanes: int = 1              # notebook kernels at once
+    functions_only: bool = False
+    isolation: str = ""         # the level the batch decided ("": the child finds it out)
+    log: str = ""               # the child's stdout and stderr (set by Worker.grade)
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """How a child ended: `exit` code (None when it was stopped), `log` its output's tail."""
+
+    exit: int | None
+    timed_out: bool = False
+    log: str = ""
+    failure: str = ""           # set when no child could be run at all (the server failed)
+
+
+class Worker:
+    """The batch's handle on one server. Not thread-safe: one job slot uses it at a time."""
+
+    def __init__(self, label: str = ""):
+        self.label = str(label)
+        self._proc: subprocess.Popen | None = None
+        self._buffer = b""
+        self._stderr = None
+        self._ready = False
+        self.start()
+
+    # ------------------------------------------------------------------ server lifetime
+
+    def start(self) -> None:
+        """Start the server (its imports then run while the caller goes on)."""
+        self.close()
+        self._stderr = tempfile.TemporaryFile()
+        command = [sys.executable, "-m", "grader.workers", "--serve", self.label]
+        self._proc = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, stderr=self._stderr)
+        self._buffer, self._ready = b"", False
+
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def close(self) -> None:
+        """Stop the server (closing its stdin is enough; it kills a running child)."""
+        if self._proc is not None:
+            try:
+                if not self._ready:   # still importing, never used: no need to wait for it
+                    self._proc.kill()
+                self._proc.stdin.close()
+                self._proc.wait(timeout=STOP_SECONDS)
+            except (OSError, subprocess.TimeoutExpired):
+                self._proc.kill()
+                self._proc.wait()
+            self._proc.stdout.close()
+            self._proc = None
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+
+    def __enter__(self) -> "Worker":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ grading
+
+    def grade(self, request: GradeRequest, timeout: float) -> Outcome:
+        """Grade one submission in a fresh child of the server, stopping it after `timeout`
+        seconds. Never raises for what happens in the child."""
+        fd, log = tempfile.mkstemp(prefix="grader-worker-", suffix=".log")
+        os.close(fd)
+        try:
+            for attempt in (1, 2):   # a server that died since the last submission: restart
+                try:
+                    return self._grade(dataclasses.replace(request, log=log), timeout)
+                except WorkerFailure as failure:
+                    self.start()
+                    if attempt == 2 or failure.child_started:
+                        return Outcome(exit=None, failure=str(failure), log=_tail(log))
+        finally:
+            os.unlink(log)
+
+    def _grade(self, request: GradeRequest, timeout: float) -> Outcome:
+        if not self.alive():
+            raise WorkerFailure("the grader worker is not running" + self._server_error())
+        if not self._ready:
+            self._receive(time.monotonic() + READY_SECONDS, "ready")
+            self._ready = True
+        self._send(dataclasses.asdict(request))
+        child = self._receive(time.monotonic() + STOP_SECONDS, "child")["child"]
+        deadline = time.monotonic() + timeout
+        try:
+            reply = self._receive(deadline, "exit", child_started=True)
+            return Outcome(exit=reply["exit"], log=_tail(request.log))
+        except TimeoutError:
+            self._send({"stop": True})
+            self._receive(time.monotonic() + STOP_SECONDS, "exit", child_started=True)
+            return Outcome(exit=None, timed_out=True, log=_tail(request.log))
+
+    def _send(self, message: dict) -> None:
+        try:
+            self._proc.stdin.write(json.dumps(message).encode() + b"\n")
+            self._proc.stdin.flush()
+        except (OSError, ValueError) as exc:
+            raise WorkerFailure(f"the grader worker stopped listening ({exc})"
+                                + self._server_error()) from None
+
+    def _receive(self, deadline: float, key: str, child_started: bool = False) -> dict:
+        """The next message (which must hold `key`); TimeoutError at `deadline`."""
+        fd = self._proc.stdout.fileno()
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                if key in ("exit",):
+                    raise TimeoutError
+                self._proc.kill()
+                raise WorkerFailure(f"the grader worker did not answer within "
+                                    f"{READY_SECONDS if key == 'ready' else STOP_SECONDS} s",
+                                    child_started)
+            ready, _, _ = select.select([fd], [], [], min(left, 1.0))
+            if ready:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    self._proc.wait()
+                    raise WorkerFailure(f"the grader worker exited with code "
+                                        f"{self._proc.returncode}" + self._server_error(),
+                                        child_started)
+                self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        message = json.loads(line)
+        if key not in message:
+            raise WorkerFailure(f"the grader worker sent {line[:200]!r}", child_started)
+        return message
+
+    def _server_error(self) -> str:
+        if self._stderr is None:
+            return ""
+        self._stderr.seek(0, os.SEEK_END)
+        self._stderr.seek(max(0, self._stderr.tell() - LOG_TAIL))
+        text = self._stderr.read().decode("utf-8", "replace").strip()
+        return f": {text}" if text else ""
+
+
+class WorkerFailure(Exception):
+    """The server itself failed (not the child it forked)."""
+
+    def __init__(self, message: str, child_started: bool = False):
+        super().__init__(message)
+        self.child_started = child_started
+
+
+class WorkerPool:
+    """`size` workers, started at once, each lent to one caller at a time."""
+
+    def __init__(self, size: int, label: str = ""):
+        self._all = [Worker(label) for _ in range(max(1, size))]
+        self._idle = queue.SimpleQueue()
+        for worker in self._all:
+            self._idle.put(worker)
+
+    @contextlib.contextmanager
+    def worker(self):
+        worker = self._idle.get()
+        try:
+            yield worker
+        finally:
+            self._idle.put(worker)
+
+    def close(self) -> None:
+        for worker in self._all:
+            worker.close()
+
+    def __enter__(self) -> "WorkerPool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def failure_reason(outcome: Outcome, timeout: float) -> str | None:
+    """Why grading failed, for the submission's report; None when the child finished."""
+    if outcome.failure:
+        return outcome.failure
+    if outcome.timed_out:
+        return f"grading took longer than {timeout:.0f} s and was stopped"
+    if outcome.exit:
+        return f"the grader worker exited with code {outcome.exit}: {outcome.log}"
+    return None
+
+
+def _tail(path: str) -> str:
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - LOG_TAIL))
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+# ---------------------------------------------------------------------------- the server
+
+_PR_SET_PDEATHSIG = 1
+
+
+def serve() -> None:
+    """The server's loop (see the module docstring). Single-threaded, so that fork is safe."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)   # Ctrl-C ends it quietly, with its child
+    # The channel gets a descriptor of its own; whatever else prints goes to stderr.
+    channel_in, channel_out = sys.stdin.buffer, os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    import grader.pipeline  # noqa: F401  (the imports every child then shares)
+    import grader.rubric    # noqa: F401
+
+    def say(message: dict) -> None:
+        channel_out.write(json.dumps(message).encode() + b"\n")
+        channel_out.flush()
+
+    say({"ready": os.getpid()})
+    while line := channel_in.readline():
+        message = json.loads(line)
+        if "source" not in message:
+            continue   # a late "stop" for a child that had already ended
+        request = GradeRequest(**message)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            channel_out.close()
+            _child(request)   # never returns
+        say({"child": pid})
+        say({"child": pid, "exit": _wait_child(pid, channel_in)})
+
+
+def _wait_child(pid: int, channel_in) -> int:
+    """Wait for the child; kill it (with its processes) on "stop" or when the batch is gone."""
+    pidfd = os.pidfd_open(pid)
+    try:
+        while True:
+            ready, _, _ = select.select([pidfd, channel_in.fileno()], [], [])
+            if pidfd in ready:
+                break
+            line = channel_in.readline()
+            if not line:      # the batch is gone: so are we, and the child first
+                _kill_tree(pid)
+                os.waitpid(pid, 0)
+                os._exit(0)
+            if json.loads(line).get("stop"):
+                _kill_tree(pid)
+                break
+    finally:
+        os.close(pidfd)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+def _child(request: GradeRequest) -> None:
+    """Grade one submission and exit; output goes to request.log."""
+    code = 1
+    try:
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() == 1:
+            os._exit(1)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        log = os.open(request.log, os.O_WRONLY | os.O_APPEND)
+        os.dup2(devnull, 0)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(devnull)
+        os.close(log)
+        from grader.isolation import sandbox
+        if request.isolation:   # decided once, by the batch: never probed again here
+            sandbox.isolation_level = lambda: request.isolation
+        if hasattr(sandbox, "_uid_next"):   # each child starts its round of uids elsewhere
+            sandbox._uid_next[0] = os.getpid() * 37 % len(sandbox.UID_POOL)
+        from grader.pipeline import grade_submission
+        from grader.rubric import load_rubric
+        rubric = load_rubric(Path(request.rubric))
+        if request.language:
+            rubric = dataclasses.replace(rubric, language=request.language)
+        grade_submission(Path(request.source), Path(request.report_dir), seed=request.seed,
+                         rubric=rubric,
+                         fingerprint=request.fingerprint, model=Path(request.model),
+                         lanes=request.lanes, functions_only=request.functions_only)
+        code = 0
+    except BaseException:
+        import traceback
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+def _kill_tree(pid: int) -> None:
+    """SIGKILL `pid` and every process below it (found through /proc), until none is left."""
+    for _ in range(50):
+        children: dict[int, list[int]] = {}
+        for entry in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if fields[0] != "Z":
+                children.setdefault(int(fields[1]), []).append(int(entry))
+        tree, todo = [], [pid]
+        while todo:
+            kids = children.get(todo.pop(), [])
+            tree += kids
+            todo += kids
+        for target in [pid, *tree]:
+            try:
+                os.kill(target, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if not tree:
+            return
+        time.sleep(0.01)
+
+
+if __name__ == "__main__":
+    import argparse
+    parser = argparse.ArgumentParser(prog="python -m grader.workers")
+    parser.add_argument("--serve", metavar="LABEL", required=True)
+    parser.parse_args()
+    serve()

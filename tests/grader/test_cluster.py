@@ -1,0 +1,140 @@
+"""--cluster: a real `dask scheduler` and two `dask worker` processes on 127.0.0.1 (started once
+for this module, stopped at its end) grade the example submissions, notebooks off for speed:
+the same reports as a local run, resume and --force as locally, nothing lost when a worker is
+killed mid-batch, and a task needs nothing of the batch's file system."""
+import json
+import os
+import shutil
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from grader import cluster
+from grader.isolation.sandbox import isolation_level
+from tests.support import ROOT, run_grader, submission, write_rubric
+from tools.local_cluster import local_cluster, start_worker, wait_for_workers
+
+pytestmark = pytest.mark.skipif(isolation_level() == "none", reason="no sandbox on this machine")
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    with local_cluster(workers=2, threads=1) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def rubric(tmp_path_factory):
+    return write_rubric(tmp_path_factory.mktemp("rubric") / "rubric.toml")
+
+
+def comparable(out: Path) -> dict:
+    """Every report under `out` without what differs from run to run (times)."""
+    reports = {}
+    for path in sorted(out.glob("*/results.json")):
+        data = json.loads(path.read_text())
+        reports[path.parent.name] = (data["score"], data["extra_data"].get("error"),
+                                     [(t["name"], t["score"], t["status"], t["output"])
+                                      for t in data["tests"]])
+    return reports
+
+
+def descendants(pid: int) -> list[int]:
+    children = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] != "Z":
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        kids = children.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
+
+
+def test_the_cluster_grades_as_a_local_run_and_resumes_as_one(dask_cluster, rubric, tmp_path):
+    on_cluster, local = tmp_path / "cluster", tmp_path / "local"
+    common = ["grade", "--each", ROOT / "submissions", "--seed", 9, "--rubric", rubric]
+    run_grader([*common, "--out", local, "--jobs", 2], timeout=300)
+    done = run_grader([*common, "--out", on_cluster, "--cluster", dask_cluster.address],
+                      timeout=300)
+    assert len(comparable(on_cluster)) == 4
+    assert comparable(on_cluster) == comparable(local)
+    for name in ("gradebook.csv", "summary.png"):
+        assert (on_cluster / name).is_file()
+    assert "cs231n_layout: 80 / 80" in done.stdout
+    assert sorted(p.name for p in (on_cluster / ".models").iterdir()) == sorted(
+        p.name for p in (local / ".models").iterdir())
+
+    again = run_grader([*common, "--out", on_cluster, "--cluster", dask_cluster.address])
+    assert "4 report(s) are current and were kept" in again.stdout
+    stamp = (on_cluster / "reference" / "results.json").stat().st_mtime_ns
+    forced = run_grader([*common, "--out", on_cluster, "--cluster", dask_cluster.address,
+                         "--force"], timeout=300)
+    assert "current" not in forced.stdout
+    assert (on_cluster / "reference" / "results.json").stat().st_mtime_ns != stamp
+    assert comparable(on_cluster) == comparable(local)
+
+
+def test_a_worker_killed_mid_batch_loses_nothing(dask_cluster, rubric, tmp_path):
+    spare = start_worker(dask_cluster, "spare")        # the one to kill; two stay
+    wait_for_workers(dask_cluster, 3)
+    names = [f"student{i}" for i in range(6)]
+    for name in names:
+        submission(tmp_path / "subs" / name)
+    out = tmp_path / "reports"
+    killed = []
+
+    def kill_the_spare_once_it_grades():
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and spare.poll() is None:
+            if len(descendants(spare.pid)) >= 2:       # its worker and a grading child
+                killed.extend(descendants(spare.pid))
+                os.kill(spare.pid, signal.SIGKILL)
+                return
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=kill_the_spare_once_it_grades, daemon=True)
+    watcher.start()
+    done = run_grader(["grade", "--each", tmp_path / "subs", "--out", out, "--seed", 9,
+                       "--rubric", rubric, "--cluster", dask_cluster.address], timeout=300)
+    watcher.join(timeout=10)
+    assert killed, "the spare worker never got a submission"
+    for name in names:
+        assert f"{name}: 80 / 80" in done.stdout
+    assert len(comparable(out)) == len(names)
+    deadline = time.monotonic() + 30                    # the killed worker's grader went too
+    while any(Path(f"/proc/{pid}").exists() for pid in killed) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in killed if Path(f"/proc/{pid}/cmdline").exists()
+                and b"grader.workers" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+
+def test_a_task_carries_the_submission_and_returns_the_reports_as_data(rubric, tmp_path):
+    source = submission(tmp_path / "subs" / "carol")
+    payload = dict(submission=cluster.pack_submission(source), seed=9, fingerprint="fp",
+                   rubric=rubric.read_text(), timeout=300, functions_only=False,
+                   grader=cluster.grader_digest())
+    shutil.rmtree(source)                               # the worker sees none of it
+    try:
+        reply = cluster.grade_task(payload)
+    finally:
+        cluster.close_workers()
+    assert reply["reason"] is None
+    assert {"results.json", "report.md", "report.html"} <= set(reply["files"])
+    out = tmp_path / "reports"
+    result = cluster.store_reply(reply, out, "carol", 9, "fp")
+    assert result.name == "carol" and result.score == result.max_score > 0 and not result.error
+    assert json.loads((out / "carol" / "results.json").read_text())["score"] == result.score
+
+    stale = dict(payload, grader="another version")
+    assert "another version of the grader" in cluster.grade_task(stale)["reason"]
+    failed = cluster.store_reply(cluster.grade_task(stale), out, "carol", 9, "fp")
+    assert failed.error and failed.score == 0

@@ -1,0 +1,128 @@
+"""grader/workers.py: a pre-imported worker forks a fresh child per submission. A crash or hang
+of a child costs that submission only (the worker grades the next one), a worker that died is
+started again, and a batch that goes away takes the running child and its processes along.
+(Through the real CLI, the same is covered for whole batches in test_batch.py.)"""
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.batch import load_result, model_path
+from grader.isolation.sandbox import isolation_level
+from grader.workers import GradeRequest, Worker, failure_reason, kernel_lanes
+from tests.support import overridden, submission, write_rubric
+
+HANGS = overridden("layers.py", "def affine_forward(x, w, b):\n    while True:\n        pass\n")
+
+
+def request(source: Path, out: Path, rubric: Path, **changes) -> GradeRequest:
+    name = source.name
+    return GradeRequest(source=str(source), report_dir=str(out / name),
+                        model=str(model_path(out, name)), seed=7, fingerprint="fp",
+                        rubric=str(rubric), isolation=isolation_level(), **changes)
+
+
+def descendants(pid: int) -> list[int]:
+    children = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] != "Z":
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        kids = children.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def wait_for(condition, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def rubric(tmp_path):
+    return write_rubric(tmp_path / "rubric.toml")
+
+
+@pytest.fixture
+def worker(tmp_path):
+    with Worker(str(tmp_path)) as worker:
+        yield worker
+
+
+def test_a_crashing_child_costs_its_submission_and_the_worker_grades_the_next(
+        tmp_path, rubric, worker):
+    good, out = submission(tmp_path / "subs" / "good"), tmp_path / "reports"
+    broken = request(good, out, tmp_path / "no-such-rubric.toml")
+    outcome = worker.grade(broken, timeout=120)
+    assert outcome.exit == 1 and "no-such-rubric.toml" in outcome.log
+    assert failure_reason(outcome, 120).startswith("the grader worker exited with code 1: ")
+    server = worker._proc.pid
+    assert worker.grade(request(good, out, rubric), timeout=120).exit == 0
+    assert worker._proc.pid == server                     # the same worker, a fresh child
+    result = load_result(out, "good")
+    assert result.fingerprint == "fp" and result.score == result.max_score > 0
+
+
+def test_a_child_over_its_time_is_stopped_with_everything_it_started(tmp_path, rubric, worker):
+    if isolation_level() == "none":
+        pytest.skip("no sandbox on this machine")
+    hangs = submission(tmp_path / "subs" / "hangs", {"layers.py": HANGS})
+    good, out = submission(tmp_path / "subs" / "good"), tmp_path / "reports"
+    started = time.monotonic()
+    outcome = worker.grade(request(hangs, out, rubric), timeout=3)
+    assert outcome.timed_out and outcome.exit is None
+    assert time.monotonic() - started < 20
+    assert failure_reason(outcome, 3) == "grading took longer than 3 s and was stopped"
+    assert descendants(worker._proc.pid) == []            # its sandboxed student too
+    assert worker.grade(request(good, out, rubric), timeout=120).exit == 0
+
+
+def test_a_worker_that_died_is_started_again(tmp_path, rubric, worker):
+    good, out = submission(tmp_path / "subs" / "good"), tmp_path / "reports"
+    assert worker.grade(request(good, out, rubric), timeout=120).exit == 0
+    worker._proc.kill()
+    worker._proc.wait()
+    assert worker.grade(request(good, out, rubric), timeout=120).exit == 0
+    assert worker.alive()
+
+
+def test_when_the_batch_goes_away_the_worker_kills_its_child_and_exits(tmp_path, rubric):
+    if isolation_level() == "none":
+        pytest.skip("no sandbox on this machine")
+    hangs = submission(tmp_path / "subs" / "hangs", {"layers.py": HANGS})
+    worker = Worker(str(tmp_path))
+    thread = threading.Thread(target=worker.grade,
+                              args=(request(hangs, tmp_path / "reports", rubric), 300),
+                              daemon=True)
+    thread.start()
+    server = worker._proc
+    wait_for(lambda: len(descendants(server.pid)) >= 2)   # the child and its student process
+    tree = descendants(server.pid)
+    server.stdin.close()                                  # what the batch's death does
+    server.wait(timeout=30)
+    wait_for(lambda: not any(map(alive, tree)))
+
+
+def test_kernel_lanes_share_the_cores_among_the_submissions_graded_at_once(monkeypatch):
+    monkeypatch.setattr("grader.workers.cores", lambda: 4)
+    assert kernel_lanes(jobs=1, submissions=10) == 4
+    assert kernel_lanes(jobs=2, submissions=10) == 2
+    assert kernel_lanes(jobs=4, submissions=1) == 4    # one submission: all cores
+    assert kernel_lanes(jobs=8, submissions=10) == 1
