@@ -116,11 +116,11 @@ UI: dict[str, dict[str, str]] = {
               "的参数：按 {ours} 原样调用。"},
     "starter_mode_line": {
         "en": "Your FullyConnectedNet.loss keeps the given line of the CS231n {starter} starter "
-              "that stores the mode under a key named after it (bn_param[mode] = mode), which "
-              "never switches batch norm to test mode: the grader set each bn_param's 'mode' "
+              "that stores the mode under a key named after the mode's own value instead of under "
+              "'mode', which never switches batch norm to test mode: the grader set each bn_param's 'mode' "
               "before every call to loss().",
         "zh": "你的 FullyConnectedNet.loss 保留了 CS231n {starter} 版起始代码中给出的那一行"
-              "（bn_param[mode] = mode），它把模式存在以模式名为键的位置，批归一化因此永远不会切换到"
+              "：它把模式存在以模式的值为键的位置，而不是 'mode' 键下，批归一化因此永远不会切换到"
               "测试模式：评分程序在每次调用 loss() 之前替你设置了每个 bn_param 的 'mode'。"},
     "forward_vs_reference": {"en": "Your {fwd} against the reference: {text}",
                              "zh": "你的 {fwd} 与参考实现对比：{text}"},
