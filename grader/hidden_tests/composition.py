@@ -17,10 +17,25 @@ import time
 import numpy as np
 
 from grader.hidden_tests.checks import as_array, compare
-from grader.hidden_tests.harness import ask, call, reference_call, reference_forward_backward
+from grader.hidden_tests.harness import (
+    ask, call, compare_key, reference_call, reference_forward_backward)
+
+RUNNING = ("running_mean", "running_var")
 
 NORMS = {"batchnorm": ("batchnorm_forward", ("batchnorm_backward_alt", "batchnorm_backward")),
          "layernorm": ("layernorm_forward", ("layernorm_backward",))}
+
+
+def scales_kept_units(x, out, p, settings) -> bool:
+    """A train-mode dropout output: every unit dropped (0) or kept and divided by the keep
+    probability p (where x is 0 the output must be 0)."""
+    x = np.asarray(x, dtype=float)
+    if out.shape != x.shape:
+        return False
+    kept = out != 0
+    if np.any(kept & (x == 0)):
+        return False
+    return bool(compare("", out[kept], x[kept] / p, settings.tolerance).ok)
 
 
 class CannotCompose(Exception):
@@ -65,12 +80,17 @@ class Composer:
         out, _ = as_array(reply.result["result"]) if reply.ok else (None, None)
         if out is None:
             raise CannotCompose(function)
-        if function != "dropout_forward":      # its draws are the student's own
-            (expected, _), _ = reference_call(getattr(self.layers, function), args)
-            self._note(function, not compare("", out, expected, self.settings.tolerance).ok)
-        else:
-            self._note(function, False)
-        return out, reply.result["args_after"]
+        after = reply.result["args_after"]
+        if function == "dropout_forward" and args[1].get("mode") == "train":
+            self._note(function, not scales_kept_units(args[0], out, args[1]["p"], self.settings))
+        else:                                   # (a train-mode mask's draws are the student's own)
+            (expected, _), ref_args = reference_call(getattr(self.layers, function), args)
+            wrong = not compare("", out, expected, self.settings.tolerance).ok
+            if function == "batchnorm_forward":     # the running averages it writes back too
+                wrong = wrong or not all(compare_key("", after[3], key, ref_args[3][key],
+                                                     self.settings).ok for key in RUNNING)
+            self._note(function, wrong)
+        return out, after
 
     def backward(self, forward, backward, args, dout):
         """The student's forward then backward on its own cache: the gradients as a tuple."""
@@ -83,14 +103,21 @@ class Composer:
         arrays = [as_array(g)[0] for g in grads]
         if any(a is None for a in arrays):
             raise CannotCompose(backward)
-        if forward != "dropout_forward":
+        if forward == "dropout_forward":
+            # the gradient of the student's own draw: out / x where x is not 0
+            out, _ = as_array(reply.result.get("forward"))
+            x = np.asarray(args[0], dtype=float)
+            nonzero = x != 0
+            right = (out is not None and out.shape == x.shape and arrays[0].shape == x.shape
+                     and compare("", arrays[0][nonzero], (dout * out / np.where(nonzero, x, 1))[nonzero],
+                                 self.settings.tolerance).ok)
+            self._note(backward, not right and forward not in self.broken)
+        else:
             _, expected = reference_forward_backward(self.layers, forward, backward, args, dout)
             wrong = not all(compare("", a, e, self.settings.tolerance).ok
                             for a, e in zip(arrays, expected))
             forward_wrong = forward in self.broken
             self._note(backward, wrong and not forward_wrong)   # a wrong forward explains it
-        else:
-            self._note(backward, False)
         return arrays
 
     # ---- the network -------------------------------------------------------------------

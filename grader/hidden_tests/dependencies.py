@@ -173,10 +173,74 @@ def spatial_backward(student, reference, settings, result, args, got, dout,
 # statistics of the student's own forward
 
 
+def recovered_inv_std(x, x_hat, labels):
+    """1/std per element when x_hat is (x - mean) * 1/std over the sets `labels` numbers
+    (one integer per element), else None (also when a set's x_hat is all 0: no 1/std to read)."""
+    labels = labels.ravel()
+    counts = np.maximum(np.bincount(labels), 1)
+    x_flat, xh_flat = x.ravel(), x_hat.ravel()
+    centred = x_flat - (np.bincount(labels, x_flat) / counts)[labels]
+    xh_centred = xh_flat - (np.bincount(labels, xh_flat) / counts)[labels]
+    inv = (np.bincount(labels, centred * xh_centred)
+           / np.maximum(np.bincount(labels, centred ** 2), 1e-300))[labels]
+    if not np.all(inv > 0) or norm_error(xh_flat, centred * inv) > RECOVERY_TOLERANCE:
+        return None
+    return inv.reshape(x.shape)
+
+
+def row_column_sets(shape, axis):
+    """The sets a (N, D) normalization may have used, its own (statistics over `axis`) first:
+    one set per column (over the batch) or per row (over the features)."""
+    rows, columns = np.indices(shape)
+    return [columns, rows] if axis == 0 else [rows, columns]
+
+
+def group_sets(shape, G):
+    """The sets a group normalization of (N, C, H, W) may have used, the right one first:
+    the G groups of each example; the same over the whole batch; each group at each
+    position; groups of channels taken G at a time; channels taken every G-th."""
+    n, c, h, w = np.indices(shape)
+    N, C, H, W = shape
+    size = max(C // max(int(G), 1), 1)
+    return [n * G + c // size, c // size, ((n * G + c // size) * H + h) * W + w,
+            n * C + c // G, n * G + c % G]
+
+
+def closed_form(g, x_hat, inv_std, axes):
+    return inv_std * (g - g.mean(axis=axes, keepdims=True)
+                      - x_hat * (g * x_hat).mean(axis=axes, keepdims=True))
+
+
+def staged_form(g, x, inv_std, axis, eps):
+    """The step-by-step batch norm backward (through var and sqrt(var + eps)) at a forward
+    whose 1/std is `inv_std` and whose variance is x's: a staged backward reads both from its
+    cache, so a forward that divides by another std still meets the derivative of sqrt(var + eps)."""
+    N = x.shape[axis]
+    xmu = x - x.mean(axis=axis, keepdims=True)
+    var = (xmu ** 2).mean(axis=axis, keepdims=True)
+    dvar = 0.5 / np.sqrt(var + eps) * -(inv_std ** 2) * (g * xmu).sum(axis=axis, keepdims=True)
+    dx1 = g * inv_std + 2.0 * xmu * dvar / N
+    return dx1 - dx1.sum(axis=axis, keepdims=True) / N
+
+
 def normalization_backward(forward: str, axis: int):
     """A hook for check_backward: a batch norm (axis 0) or layer norm (axis 1) backward whose
     forward is wrong is compared with the backward formula evaluated at the student's own
-    forward's values: x_hat read back from its output, 1/std from how x_hat follows x."""
+    forward's values: x_hat read back from its output, 1/std from how x_hat follows x (over
+    the sets that forward really used), and for batch norm also the step-by-step formula."""
+    return statistics_check(forward, lambda x, args: row_column_sets(x.shape, axis), (axis,),
+                            staged_axis=axis if forward == "batchnorm_forward" else None)
+
+
+def groupnorm_backward():
+    """The same hook for spatial_groupnorm_backward: the closed form over the G groups of each
+    example, at the x_hat and 1/std of the student's spatial_groupnorm_forward."""
+    return statistics_check("spatial_groupnorm_forward",
+                            lambda x, args: group_sets(x.shape, args[3]) if x.ndim == 4 else [],
+                            (2, 3, 4), grouped=True)
+
+
+def statistics_check(forward, candidate_sets, axes, staged_axis=None, grouped=False):
     def check(student, reference, settings, result, args, got, dout, student_out) -> TestResult:
         forward_check = next((f for f in result.findings if f.role == "forward"), None)
         if not worth_checking(result, settings) or forward_check is None or forward_check.ok:
@@ -186,16 +250,35 @@ def normalization_backward(forward: str, axis: int):
         if out is None or out.shape != x.shape or np.min(np.abs(gamma), initial=1.0) < 1e-3:
             return result
         x_hat = (out - beta) / gamma
-        centred = x - x.mean(axis=axis, keepdims=True)
-        inv_std = ((centred * (x_hat - x_hat.mean(axis=axis, keepdims=True))).sum(axis=axis, keepdims=True)
-                   / np.maximum((centred ** 2).sum(axis=axis, keepdims=True), 1e-300))
-        if norm_error(x_hat, centred * inv_std) > RECOVERY_TOLERANCE:
+        inv_std = next((inv for inv in (recovered_inv_std(x, x_hat, labels)
+                                        for labels in candidate_sets(x, args))
+                        if inv is not None), None)
+        if inv_std is None:
             return result       # not a normalization of x: nothing to evaluate the formula at
         g = dout * gamma
-        expected = (inv_std * (g - g.mean(axis=axis, keepdims=True)
-                               - x_hat * (g * x_hat).mean(axis=axis, keepdims=True)),
-                    (dout * x_hat).sum(axis=0), dout.sum(axis=0))
-        own = [compare(name, value, want, settings.numeric_tolerance, metric="norm")
-               for name, value, want in zip(("dx", "dgamma", "dbeta"), got, expected)]
-        return relies_on(result, own, [forward], "statistics")
+        if grouped:
+            N, C, H, W = x.shape
+            view = (N, int(args[3]), C // int(args[3]), H, W)
+            dx = closed_form(g.reshape(view), x_hat.reshape(view), inv_std.reshape(view),
+                             axes).reshape(x.shape)
+            sums = (0, 2, 3)
+            expected_params = [(dout * x_hat).sum(axis=sums, keepdims=True),
+                               dout.sum(axis=sums, keepdims=True)]
+        else:
+            dx = closed_form(g, x_hat, inv_std, axes)
+            expected_params = [(dout * x_hat).sum(axis=0), dout.sum(axis=0)]
+        candidates = [dx]
+        if staged_axis is not None:
+            eps = (args[3] or {}).get("eps", 1e-5) if isinstance(args[3], dict) else 1e-5
+            candidates.append(staged_form(g, x, inv_std, staged_axis, eps))
+        best = []
+        for expected_dx in candidates:
+            own = [compare(name, value, want, settings.numeric_tolerance, metric="norm")
+                   for name, value, want in zip(("dx", "dgamma", "dbeta"), got,
+                                                [expected_dx] + expected_params)]
+            if not best or all(f.ok for f in own):
+                best = own
+            if all(f.ok for f in own):
+                break
+        return relies_on(result, best, [forward], "statistics")
     return check

@@ -122,8 +122,18 @@ def compare_bn_params(mine, theirs, settings):
     if not isinstance(mine, list) or len(mine) != len(theirs):
         return [failed_check("bn_params", "expected a list of %d dicts" % len(theirs))]
     return [compare_key("bn_params[%d]" % i, mine_i, key, theirs_i[key], settings)
+            if key in theirs_i else missing_on_both("bn_params[%d]" % i, mine_i, key)
             for i, (mine_i, theirs_i) in enumerate(zip(mine, theirs))
             for key in ("running_mean", "running_var")]
+
+
+def missing_on_both(owner, mine, key):
+    """Against the student's own layers composed (which did not write `key` back either):
+    right when the network's dict lacks it too."""
+    name = "%s[%r]" % (owner, key)
+    if isinstance(mine, dict) and key not in mine:
+        return passed_check(name, "missing, as your batchnorm_forward leaves it")
+    return failed_check(name, "present, though your batchnorm_forward does not write it")
 
 
 def judged_by_layers(student, reference, settings, result, request, compared, want_grads=True):

@@ -23,6 +23,23 @@ from tests.support import make_workspace
 pytestmark = pytest.mark.slow   # one catalogue run per mistake (about a second each)
 
 CATALOGUE = load_catalogue()
+# Not yet: a right function still loses points through the mistaken one (work left to do).
+RAISED_FIRST = "the student's lower-level function raises, so the caller is never judged"
+CASCADES_LEFT = {
+    "affine_no_flatten": RAISED_FIRST,
+    "affine_dw_transposed": "the network raises on the wrongly shaped dW of affine_backward",
+    "relu_max_given_an_array": RAISED_FIRST,
+    "ln_broadcast_without_keepdims": RAISED_FIRST,
+    "dropout_rand_tuple": RAISED_FIRST,
+    "dropout_mask_not_cached": RAISED_FIRST,
+    "bn_stats_over_features": "the staged backward's broadcasting of per-row statistics is not "
+                              "evaluated; the network raises",
+    "dropout_backward_fresh_mask": "a fresh mask's draws in the network differ from the composed layers'",
+    "gn_groups_interleaved": "the backward applies 1/std of interleaved groups to contiguous ones",
+    "gn_groups_swapped": "the backward raises on (or misreads) the cache of swapped groups",
+    "gn_stats_without_spatial": "one-element sets (G=C): x_hat is all 0, no 1/std to read back",
+    "gn_broadcast_without_keepdims": RAISED_FIRST,
+}
 NAMED, SECONDS = {}, []
 
 
@@ -44,9 +61,16 @@ def test_the_report_names_the_mistake_made_and_no_other(tmp_path, mistake_id):
     assert named <= {mistake_id}, named                      # never another mistake
     NAMED[mistake_id] = bool(named)
     mistake = CATALOGUE.mistake(mistake_id)
+    student = MISTAKES[mistake_id][0]
+    lost = {t.function for t in result.tests if t.score < t.max_score - 1e-9}
     for lang in ("en", "zh"):
         report = to_markdown(result, lang=lang)
         assert (mistake.diagnosis[lang] in report) == bool(named)
+    # Points are lost only in the mistaken function: a right function that calls it keeps its own.
+    only_own = bool(lost) and lost <= set(mistake.functions) | {student.template} | set(student.functions)
+    if mistake_id in CASCADES_LEFT and not only_own:
+        pytest.xfail(CASCADES_LEFT[mistake_id])
+    assert only_own, lost
 
 
 def test_most_mistakes_are_named_exactly_from_a_graded_submission():
