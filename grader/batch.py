@@ -95,13 +95,19 @@ def _grade_in_worker(source: Path, out: Path, name: str, seed: int, fp: str, rub
             outcome = own.grade(request, timeout)
     else:
         outcome = worker.grade(request, timeout)
-    reason = failure_reason(outcome, timeout)
+    return settle(out, name, seed, fp, failure_reason(outcome, timeout), language)
+
+
+def settle(out: Path, name: str, seed: int, fp: str, reason: str | None,
+           language: str) -> SubmissionResult:
+    """The model a worker left for `name`, or, when it failed or left none that is current, a
+    result with score 0 and the reason (written as that submission's report)."""
     result = load_result(out, name)
     if reason is None and result is not None and result.fingerprint == fp:
         return result
     failed = SubmissionResult(name=name, seed=seed, fingerprint="",
                               error=reason or "the grader worker wrote no results")
-    write_reports(failed, report_dir, model, lang=language)
+    write_reports(failed, out / name, model_path(out, name), lang=language)
     return failed
 
 

@@ -26,7 +26,6 @@ import uuid
 from pathlib import Path, PurePosixPath
 
 from grader.intake.submission import regular_files
-from grader.report import write_reports
 from grader.report.files import atomic_write_bytes, atomic_write_text
 from grader.results import SubmissionResult
 from grader.workers import GradeRequest, Worker, cores, failure_reason
@@ -88,7 +87,7 @@ def store_reply(reply: dict, out: Path, name: str, seed: int, fp: str,
                 language: str = "en") -> SubmissionResult:
     """Write what a task sent back into out/<name>/ and the model beside it, as a local worker
     would have written them; the scored model, or a failed one with the reason."""
-    from grader.batch import load_result, model_path
+    from grader.batch import model_path, settle   # batch imports this module
     report_dir, model = Path(out) / name, model_path(out, name)
     model.parent.mkdir(parents=True, exist_ok=True)
     model.unlink(missing_ok=True)   # a model left by an earlier run must not pass for this one
@@ -100,14 +99,7 @@ def store_reply(reply: dict, out: Path, name: str, seed: int, fp: str,
                 atomic_write_bytes(report_dir / rel, data)
         atomic_write_text(model, reply["model"])
         atomic_write_bytes(report_dir / "results.json", files["results.json"])
-    reason = reply.get("reason")
-    result = load_result(out, name)
-    if reason is None and result is not None and result.fingerprint == fp:
-        return result
-    failed = SubmissionResult(name=name, seed=seed, fingerprint="",
-                              error=reason or "the grader worker wrote no results")
-    write_reports(failed, report_dir, model, lang=language)
-    return failed
+    return settle(out, name, seed, fp, reply.get("reason"), language)
 
 
 def _safe(relative: str) -> bool:
