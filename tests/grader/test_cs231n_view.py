@@ -294,7 +294,7 @@ def test_the_child_reports_what_it_passed_and_the_report_says_it(tmp_path):
     assert "built with dropout=0.25 where this test says dropout_keep_ratio=0.75 (there, " \
            "dropout is the probability of dropping a unit)" in english
     assert "no keyword for normalization='layernorm'" in english
-    assert "bn_param[mode] = mode" in english
+    assert "named after the mode's own value" in english
     both = output_of(test, "both")
     assert "丢弃一个单元的概率" in both and english.splitlines()[1] in both
 
