@@ -14,6 +14,7 @@ from grader.isolation import sandbox
 from grader.rubric import load_rubric
 from grader.scoring import score_notebook_tests
 from grader.notebooks.execute import CellError, NotebookRun, notebook_tests, run_notebook
+from grader.notebooks.outputs import BoundedNotebookClient
 
 
 def scored_tests(run, points: float, visibility: str, *, partial_credit: bool = False):
@@ -274,3 +275,20 @@ def test_a_kernel_that_cannot_start_is_a_grader_error_not_a_crash(tmp_path):
     long_path = run_notebook(workspace / "notebooks" / "k.ipynb", tmp_path / "out2" / "k.ipynb",
                              scratch=deep, limits=sandbox.Limits(), **common)
     assert "too long" in long_path.grader_error and (tmp_path / "out2" / "k.ipynb").exists()
+
+
+def test_comm_messages_leave_no_state_in_the_grader():
+    """1,500 widget messages of 1 MiB once held 1.5 GiB of widget state in the grader."""
+    client = BoundedNotebookClient(new_notebook(cells=[new_code_cell("1")]))
+    blob = "x" * (1 << 20)
+    opened = {"msg_type": "comm_open", "parent_header": {}, "buffers": [], "content": {
+        "comm_id": "c1", "target_name": "jupyter.widget", "data": {"buffer_paths": [], "state": {
+            "_model_module": "@jupyter-widgets/output", "_model_name": "OutputModel",
+            "outputs": [], "blob": blob}}}}
+    client.handle_comm_msg([], opened, 0)
+    for i in range(20):
+        client.handle_comm_msg([], {"msg_type": "comm_msg", "parent_header": {}, "buffers": [],
+                                    "content": {"comm_id": "c1", "data": {
+                                        "method": "update", "state": {f"k{i}": blob}}}}, 0)
+    assert client.widget_state == {} and client.widget_buffers == {}
+    assert client.comm_objects == {}   # no Output-widget mimic storing output past the caps
