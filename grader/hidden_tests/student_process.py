@@ -78,11 +78,12 @@ class StudentProcess:
     """A restartable child process running the student's modules for the hidden tests."""
 
     def __init__(self, workspace: Path, scratch: Path, limits: Limits, *,
-                 startup_timeout: float = 30.0):
+                 startup_timeout: float = 30.0, deadline: float | None = None):
         self.workspace = Path(workspace)
         self.scratch = Path(scratch)
         self.limits = limits
         self.startup_timeout = startup_timeout
+        self.deadline = deadline            # time.monotonic(): nothing waits past it (start-ups too)
         self.starts = 0                     # how many children were started
         self._proc = None
         self._to_child = self._from_child = None
@@ -116,6 +117,8 @@ class StudentProcess:
         if not self._ensure_started():
             return Reply("unavailable", message=self._startup_failure)
         started = time.monotonic()
+        if self.deadline is not None:
+            timeout = max(0.0, min(timeout, self.deadline - started))
         self._last_id += 1
         request_id = self._last_id
         try:
@@ -253,6 +256,8 @@ class StudentProcess:
         """The child's greeting. Frames before it can only come from the student's modules
         (written onto the reply pipe while they were imported): skipped, and reported."""
         deadline = time.monotonic() + self.startup_timeout
+        if self.deadline is not None:
+            deadline = min(deadline, self.deadline)
         for _ in range(STRAY_FRAMES):
             message = self._receive(deadline, self.startup_timeout)
             if _is_hello(message):

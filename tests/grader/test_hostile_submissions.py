@@ -668,8 +668,8 @@ def test_a_corrupt_notebook_is_reported_and_the_pristine_one_run(notebook_run):
     pristine = nbformat.read(ROOT / "notebooks" / NOTEBOOK, as_version=4)
     executed = executed_sources(notebook_run, "corrupt")
     assert {k: c.source for k, c in executed.items()} == {c.get("id"): c.source for c in pristine.cells}
-    tests = {t["name"]: t for t in result["tests"]}
-    assert tests[f"notebook {NOTEBOOK}: runs to the end"]["status"] == "passed"
+    notebook = {t["name"]: t for t in result["tests"]}[f"notebook {NOTEBOOK}: runs to the end"]
+    assert notebook["score"] == 0 and "earns no points" in notebook["output"]   # not the student's
     reference = function_tests(notebook_run.results["reference"])
     assert {n: t["score"] for n, t in function_tests(result).items()} == \
         {n: t["score"] for n, t in reference.items()}
