@@ -12,7 +12,9 @@ import pytest
 from grader.hidden_tests.child import protocol
 from grader.isolation.sandbox import Limits
 from grader.hidden_tests.student_process import StudentProcess
-from tests.support import make_workspace, overridden, solution
+from grader.pipeline import grade_submission
+from grader.rubric import load_rubric
+from tests.support import make_workspace, overridden, solution, submission, write_rubric
 
 LIMITS = Limits(cpu_seconds=60, memory_bytes=2 << 30, output_bytes=64 << 10)
 
@@ -332,6 +334,16 @@ def test_a_frame_forged_at_import_is_skipped_and_reported(tmp_path):
         reply = call(process, "relu_forward", np.array([-1.0, 2.0]), pick=0)
         assert reply.ok and np.array_equal(reply.result["result"], [0.0, 2.0])
         assert any("reply pipe while it was imported" in note for note in process.notes)
+
+
+@pytest.mark.slow
+def test_a_frame_forged_at_import_costs_no_test_and_the_report_says_so(tmp_path):
+    files = {"layers.py": overridden("layers.py", FORGE, '_forge({"ok": True, "result": {}})')}
+    rubric = load_rubric(write_rubric(tmp_path / "rubric.toml"))
+    result = grade_submission(submission(tmp_path / "sub", files), tmp_path / "out", seed=1,
+                              rubric=rubric)
+    assert result.tests and all(t.passed for t in result.tests)   # was 0/80: a bad greeting
+    assert any("reply pipe while it was imported" in m for m in result.messages)
 
 
 def test_a_reply_forged_with_the_right_id_answers_for_its_own_function_only(tmp_path):
