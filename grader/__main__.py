@@ -24,8 +24,7 @@ from grader.isolation import sandbox
 from grader.rubric import DEFAULT_RUBRIC, RubricError, load_rubric
 from grader.workers import MEMORY_PER_JOB, WorkerPool, cores
 
-STARTED = time.monotonic()   # a worker's time limit runs from its start: the pipeline's
-                             # imports (numpy, nbclient, ...) count too
+STARTED = time.monotonic()   # grade-one's time runs from here: importing the pipeline counts too
 ROOT = Path(__file__).resolve().parent.parent
 TRUE = ("1", "true", "yes")
 

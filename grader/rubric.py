@@ -131,7 +131,7 @@ def reserve_seconds(submission_timeout: float) -> float:
     """Seconds of a submission's time limit kept for starting the grader worker, intake, scoring
     and writing the reports: the notebooks and hidden tests stop that long before the limit, so
     that what they finished is always reported."""
-    return min(60.0, max(5.0, 0.1 * submission_timeout))
+    return min(60.0, max(10.0, 0.1 * submission_timeout))
 
 
 # ---- loading ------------------------------------------------------------------------------

@@ -302,7 +302,7 @@ UI: dict[str, dict[str, str]] = {
     "hook_traceback_display": {"en": "a replaced traceback display", "zh": "替换的错误回溯显示"},
     "hook_cell_runner": {"en": "a replaced cell runner", "zh": "替换的单元格执行器"},
     "hook_magic": {"en": "a magic", "zh": "魔法命令"},
-    "a_notebook": {"en": "notebook", "zh": "notebook"},
+    "a_notebook": {"en": "notebook", "zh": "笔记本（notebook）"},
     "a_test": {"en": "test", "zh": "测试"},
     "not_run_before": {
         "en": "Not run: the whole submission's time limit was reached before this {what} could start.",

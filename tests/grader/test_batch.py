@@ -117,7 +117,7 @@ def test_a_grader_failure_on_one_submission_never_stops_the_batch(tmp_path):
     hangs = submission(subs / "hangs", {"layers.py": overridden(
         "layers.py", "def affine_forward(x, w, b):\n    while True:\n        pass\n")})
     out, tmp = tmp_path / "reports", short_tmp()
-    rubric = fast_rubric(tmp_path / "rubric.toml", submission_timeout=20)
+    rubric = fast_rubric(tmp_path / "rubric.toml", submission_timeout=30)
     try:
         done = grade([good, deep, fifo, hangs, "--out", out, "--jobs", 2, "--seed", 3,
                       "--rubric", rubric], tmp)
