@@ -676,7 +676,7 @@ def test_a_corrupt_notebook_is_reported_and_the_pristine_one_run(notebook_run):
 
 
 def test_notebooks_only_runs_the_notebooks_it_names(notebook_run):
-    executed = sorted(p.name for p in (notebook_run.out / "reference" / "notebooks").iterdir())
+    executed = sorted(p.name for p in (notebook_run.out / "reference" / "notebooks").glob("*.ipynb"))
     assert executed == [NOTEBOOK]
     notebook_tests = [t["name"] for t in notebook_run.results["reference"]["tests"]
                       if t["name"].startswith("notebook ")]
