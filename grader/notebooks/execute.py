@@ -185,6 +185,10 @@ async def _execute(client: BoundedNotebookClient, km: SandboxedKernelManager, ru
         await kernel_ready()
         run.waited = time.monotonic() - waiting
 
+    if submission_deadline is not None and \
+            submission_deadline - time.monotonic() < MIN_START_SECONDS:
+        run.not_run = "before"   # it waited for a lane until the submission's time was up
+        return
     limit = f"its total time limit of {notebook_timeout:g} s"
     if submission_deadline is not None and \
             submission_deadline - time.monotonic() < notebook_timeout:

@@ -302,7 +302,7 @@ def test_garbage_on_the_reply_pipe_is_a_protocol_failure(tmp_path):
 FORGE = """
 def _forge(message):
     import json, os, struct
-    header = json.dumps(message).encode()
+    header = json.dumps({"value": message, "arrays": []}).encode()
     payload = struct.pack(">I", len(header)) + header
     for fd in os.listdir("/proc/self/fd"):
         try:
