@@ -282,7 +282,8 @@ def diagnosis_of(t: TestResult, lang: str = "en", withheld: bool = False) -> lis
     show), its knowledge point, the notebook section that teaches it and a question to ask;
     in "both", the English then the Chinese. A test whose details are withheld does not show
     the numbers. Nothing for a passed test, a stub, or what the catalogue does not cover."""
-    if t.passed or t.outcome in (Outcome.STUB, Outcome.GRADER_ERROR, Outcome.RELIES_ON_WRONG) or \
+    if t.passed or t.outcome in (Outcome.STUB, Outcome.GRADER_ERROR, Outcome.RELIES_ON_WRONG,
+                                 Outcome.NOT_RUN) or \
             t.function not in load_catalogue().functions:
         return []
     if lang == "both":

@@ -7,7 +7,7 @@ import pytest
 
 from grader.hidden_tests.catalogue import CATALOGUE
 from grader.pipeline import grade_submission
-from grader.report.prose import output_of
+from grader.report.prose import diagnosis_of, output_of
 from grader.results import Outcome
 from grader.rubric import load_rubric
 from tests.support import overridden, submission
@@ -36,6 +36,7 @@ def test_at_the_deadline_what_finished_is_reported_and_the_rest_is_not_run(tmp_p
     assert all(t.outcome is Outcome.NOT_RUN for t in hidden if t.function == "adam")
     assert all(t.outcome is Outcome.NOT_RUN and t.score == 0 for t in notebooks)
     assert "could start" in output_of(notebooks[0])
+    assert not any(diagnosis_of(t) for t in hidden if t.outcome is Outcome.NOT_RUN)   # no mistake
     assert result.score == pytest.approx(sum(t.max_score for t in hidden if t.passed), abs=1e-3)
     written = json.loads((tmp_path / "out" / "results.json").read_text())
     assert written["score"] == pytest.approx(result.score) and not result.error
