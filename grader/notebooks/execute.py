@@ -193,7 +193,7 @@ async def _execute(client: BoundedNotebookClient, km: SandboxedKernelManager, ru
     if submission_deadline is not None and \
             submission_deadline - time.monotonic() < notebook_timeout:
         notebook_timeout = max(0.05, submission_deadline - time.monotonic())
-        limit = "the time left of the whole submission's time limit"
+        limit = "the time left for the whole submission"
     deadline = time.monotonic() + notebook_timeout
     # nbclient treats a timeout of 0 as "none": never let the remaining time reach 0.
     client.timeout_func = lambda cell: max(0.05, min(cell_timeout, deadline - time.monotonic()))

@@ -334,5 +334,5 @@ def test_the_submission_deadline_stops_a_notebook_before_its_own_limit(tmp_path)
                           notebook_timeout=30, continue_on_error=True, limits=sandbox.Limits(),
                           deadline=started + 8)
     assert time.monotonic() - started < 15
-    assert result.timed_out and "the whole submission's time limit at cell 1" in result.message
+    assert result.timed_out and "the time left for the whole submission at cell 1" in result.message
     assert_kernel_gone(result, tmp_path)
