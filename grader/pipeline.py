@@ -11,11 +11,17 @@
 
 Student code runs only in the processes that stages 2 and 3 start through grader/isolation/.
 A batch (grader/batch.py) runs this pipeline in one worker process per submission.
+
+Stages 2 and 3 stop at a deadline taken from the rubric's whole-submission limit (less a reserve
+for start-up and the reports): the batch stops a worker at that limit, and a stopped worker
+reports nothing, so the notebooks and tests still to come are reported as not run instead, and
+whatever finished is always scored and reported.
 """
 from __future__ import annotations
 
 import dataclasses
 import tempfile
+import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -23,11 +29,12 @@ from pathlib import Path
 
 from grader.course import submission_facts
 from grader.isolation import sandbox
-from grader.hidden_tests.catalogue import run_hidden_tests
+from grader.hidden_tests.catalogue import CATALOGUE, not_run, run_hidden_tests
 from grader.hidden_tests.reference import load_reference
 from grader.intake.submission import submission_name, take_submission
-from grader.notebooks.execute import notebook_tests
+from grader.notebooks.execute import NotebookRun, notebook_tests
 from grader.notebooks.schedule import NotebookJob, run_notebooks
+from grader.notebooks.tamper import kernel_hooks
 from grader.report import write_reports
 from grader.results import SubmissionResult
 from grader.rubric import Rubric
@@ -38,11 +45,13 @@ from grader.intake.workspace import build_workspace, pristine_notebooks
 
 def grade_submission(source: Path, out: Path, *, seed: int, rubric: Rubric,
                      fingerprint: str = "", model: Path | None = None, lanes: int = 1,
-                     functions_only: bool = False) -> SubmissionResult:
+                     functions_only: bool = False, started: float | None = None) -> SubmissionResult:
     """Grade one submission into `out` (its report folder) and return the scored model, also
     written to `model` when given. Never raises for student faults. `lanes`: notebooks run on
-    that many kernels at once; `functions_only`: the hidden tests alone, and the report says so."""
-    started = time.monotonic()
+    that many kernels at once; `functions_only`: the hidden tests alone, and the report says so;
+    `started`: when the submission's time began (time.monotonic(); default now)."""
+    started = time.monotonic() if started is None else started
+    deadline = started + rubric.submission_timeout - rubric.deadline_reserve
     notes = []
     if functions_only:
         rubric = dataclasses.replace(rubric, notebooks=dataclasses.replace(rubric.notebooks,
@@ -56,15 +65,29 @@ def grade_submission(source: Path, out: Path, *, seed: int, rubric: Rubric,
         if intake.unreadable:  # else the untouched handout would be graded in its place
             raise UngradableSubmission(" ".join(intake.messages))
         workspace = build_workspace(intake, job)
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            notebooks = pool.submit(_run_notebooks, workspace, out, rubric, lanes)
-            hidden = pool.submit(_run_hidden, workspace, seed, rubric)
-            notebook_results, notebook_files = notebooks.result()
-            hidden_results = hidden.result()
+        notebooks = _Stage(_run_notebooks, workspace, out, rubric, deadline, lanes)
+        hidden = _Stage(_run_hidden, workspace, seed, rubric, deadline)
+        # Both stages stop themselves at the deadline; waiting longer only guards against one
+        # that hangs in the grader, which must not cost what the other one finished.
+        give_up = deadline + rubric.deadline_reserve / 2
+        for stage in (notebooks, hidden):
+            stage.join(max(0.0, give_up - time.monotonic()))
+        messages = notes + intake.messages + workspace.messages + hidden.notes
+        notebook_results = notebooks.tests + [
+            test for run in notebooks.unfinished(workspace, rubric)
+            for test in notebook_tests(run, rubric.notebooks.visibility)]
+        hidden_results = hidden.tests + [not_run(index, rubric, seed, hidden.failure)
+                                         for index in range(len(hidden.tests), len(CATALOGUE))]
+        for name, stage in (("notebooks", notebooks), ("hidden tests", hidden)):
+            if stage.failure:
+                messages.append(f"The grader failed while running the {name} (not your work; "
+                                f"tell your instructor): {stage.failure}")
+            elif stage.is_alive():
+                messages.append(f"The {name} did not stop at the submission's time limit; what "
+                                "had finished was graded (a grader problem: tell your instructor).")
         result = assemble(
             name=intake.name, seed=seed, hidden=hidden_results, notebooks=notebook_results,
-            rubric=rubric, messages=notes + intake.messages + workspace.messages,
-            notebook_files=notebook_files,
+            rubric=rubric, messages=messages, notebook_files=notebooks.files,
             isolation=sandbox.isolation_level(), fingerprint=fingerprint,
         )
         result = dataclasses.replace(result, **submission_facts(
@@ -96,32 +119,68 @@ class UngradableSubmission(Exception):
     archive): it scores 0 with the reason, as the spec asks."""
 
 
-def _run_notebooks(workspace, out: Path, rubric: Rubric, lanes: int = 1):
-    """Every notebook on a fresh kernel, `lanes` kernels at once (notebooks/schedule.py); the
-    results in the workspace's order."""
+class _Stage(threading.Thread):
+    """A stage running beside the other, keeping what it finished as it goes. A daemon: one
+    stuck past the deadline must not keep the worker from writing the reports and exiting."""
+
+    def __init__(self, target, *args):
+        super().__init__(daemon=True)
+        self.target, self.args = target, args
+        self.tests, self.files, self.notes = [], [], []
+        self.failure: str | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self.target(self, *self.args)
+        except Exception as exc:   # the grader's own failure: the other stage still counts
+            self.failure = f"{type(exc).__name__}: {exc}"
+            traceback.print_exc()
+
+    def unfinished(self, workspace, rubric: Rubric) -> list[NotebookRun]:
+        """The notebooks to run that have no result (the stage hung or failed)."""
+        done = {t.function.removeprefix("notebook ") for t in self.tests}
+        return [NotebookRun(p.name, grader_error=self.failure) if self.failure else
+                NotebookRun(p.name, not_run="during")
+                for p in _notebooks_to_run(workspace, rubric) if p.name not in done]
+
+
+def _notebooks_to_run(workspace, rubric: Rubric):
     settings = rubric.notebooks
     if not settings.run:
-        return [], []
+        return []
+    return [p for p in workspace.notebooks if not settings.only or p.name in settings.only]
+
+
+def _run_notebooks(stage: _Stage, workspace, out: Path, rubric: Rubric, deadline: float,
+                   lanes: int = 1) -> None:
+    """Every notebook on a fresh kernel, `lanes` kernels at once (notebooks/schedule.py), none
+    past the deadline; the results in the workspace's order."""
+    settings = rubric.notebooks
     jobs = [NotebookJob(notebook, out / "notebooks" / notebook.name,
                         workspace.scratch_for("kernel-" + notebook.stem))
-            for notebook in workspace.notebooks
-            if not settings.only or notebook.name in settings.only]
+            for notebook in _notebooks_to_run(workspace, rubric)]
     runs = run_notebooks(
         jobs, lanes=lanes, workspace=workspace.root, cell_timeout=settings.cell_timeout,
         notebook_timeout=settings.notebook_timeout, continue_on_error=settings.continue_on_error,
-        limits=rubric.notebook_limits)
-    results, files = [], []
+        limits=rubric.notebook_limits, deadline=deadline)
     for job, run in zip(jobs, runs):
-        results += notebook_tests(run, settings.visibility)
         if job.path_out.exists():
-            files.append(str(job.path_out.relative_to(out)))
-    return results, files
+            stage.files.append(str(job.path_out.relative_to(out)))
+        stage.tests += notebook_tests(run, settings.visibility,
+                                      submitted=job.path_in.name not in workspace.unsubmitted,
+                                      hooks=kernel_hooks(job.path_in))
 
 
-def _run_hidden(workspace, seed: int, rubric: Rubric):
+def _run_hidden(stage: _Stage, workspace, seed: int, rubric: Rubric, deadline: float) -> None:
     with StudentProcess(workspace.root, workspace.scratch_for("child"),
-                        rubric.hidden_test_limits) as student, ThreadPoolExecutor(1) as pool:
+                        rubric.hidden_test_limits, deadline=deadline) as student, \
+            ThreadPoolExecutor(1) as pool:
         # The reference loads while the student's child starts (each takes a tenth of a second).
         reference = pool.submit(load_reference)
         student.import_errors   # noqa: B018 (starts the child and waits for its greeting)
-        return run_hidden_tests(student, seed, rubric, reference=reference.result())
+        try:
+            run_hidden_tests(student, seed, rubric, reference=reference.result(),
+                             deadline=deadline, results=stage.tests)
+        finally:
+            stage.notes += student.notes

@@ -47,6 +47,10 @@ class Outcome(StrEnum):
                                          # is wrong (data["dependencies"] names them)
     GRADER_ERROR = "grader_error"        # the grader failed on this test (not the student)
     NOTEBOOK_FAILED = "notebook_failed"  # a notebook did not run to the end without an error
+    FUNCTIONS_FAILING = "functions_failing"  # a notebook ran, but hidden tests of functions it
+                                             # exercises failed (its own output proves nothing)
+    NOT_SUBMITTED = "not_submitted"      # a notebook run from the handout: the student sent none
+    NOT_RUN = "not_run"                  # the submission's time limit came first
 
 
 @dataclass

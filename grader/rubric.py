@@ -55,10 +55,14 @@ class Notebooks:
     run: bool = True
     points: float = 0.0                   # per notebook, unless per_notebook names it
     per_notebook: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    # The graded functions each notebook calls: its points need their hidden tests to pass
+    # (a notebook's own kernel can forge whatever its check cells print; these tests it cannot).
+    exercises: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     cell_timeout: float = 120.0
-    notebook_timeout: float = 600.0
+    notebook_timeout: float = 300.0
     continue_on_error: bool = True
     partial_credit: bool = False          # a failing notebook earns its share of clean cells
+    score_unsubmitted: bool = False       # a notebook run from the handout (not submitted) earns
     visibility: str = "visible"
     only: tuple[str, ...] = ()            # execute (and score) only these; empty: all
 
@@ -111,12 +115,23 @@ class Rubric:
     def digest(self) -> str:
         return rubric_digest(Path(self.path))
 
+    @property
+    def deadline_reserve(self) -> float:
+        return reserve_seconds(self.submission_timeout)
+
     def with_groups(self, **changes: dict) -> "Rubric":
         """A copy with some groups' fields changed: with_groups(adam={"timeout": 1})."""
         groups = dict(self.groups)
         for name, fields in changes.items():
             groups[name] = dataclasses.replace(groups[name], **fields)
         return dataclasses.replace(self, groups=MappingProxyType(groups))
+
+
+def reserve_seconds(submission_timeout: float) -> float:
+    """Seconds of a submission's time limit kept for starting the grader worker, intake, scoring
+    and writing the reports: the notebooks and hidden tests stop that long before the limit, so
+    that what they finished is always reported."""
+    return min(60.0, max(10.0, 0.1 * submission_timeout))
 
 
 # ---- loading ------------------------------------------------------------------------------
@@ -159,9 +174,18 @@ def load_rubric(path: Path = DEFAULT_RUBRIC) -> Rubric:
     per = notebooks.get("per_notebook", {})
     for name, points in per.items():
         _check_points(points, "notebooks.per_notebook", name, where)
-    nb = Notebooks(**{**notebooks, "only": tuple(only), "per_notebook": MappingProxyType(dict(per))})
+    exercises = _exercises(notebooks.get("exercises", {}), typed, where)
+    nb = Notebooks(**{**notebooks, "only": tuple(only), "per_notebook": MappingProxyType(dict(per)),
+                      "exercises": exercises})
     _check_points(nb.points, "notebooks", "points", where)
     _check_visibility(nb.visibility, "notebooks", where)
+    for key in ("cell_timeout", "notebook_timeout"):
+        _check_seconds(getattr(nb, key), "notebooks", key, where)
+    for name in per:
+        if per[name] and name not in exercises:
+            raise where.error("notebooks.per_notebook", name, "has points but notebooks.exercises "
+                              "names no functions for it (a notebook's points need the hidden "
+                              "tests of the functions it exercises to pass)")
     report = data.get("report", {})
     where.unknown(report, {"language"}, "report")
     language = report.get("language", Rubric.language)
@@ -169,11 +193,14 @@ def load_rubric(path: Path = DEFAULT_RUBRIC) -> Rubric:
         raise where.error("report", "language", f"must be one of {list(LANGUAGES)}, not {language!r}")
     limits = data.get("limits", {})
     where.unknown(limits, {"submission_timeout", "hidden_tests", "notebook"}, "limits")
+    submission_timeout = limits.get("submission_timeout", Rubric.submission_timeout)
+    _check_seconds(submission_timeout, "limits", "submission_timeout", where)
+    _check_notebooks_fit(nb, float(submission_timeout), where)
     answers, late, course = _course_tables(data, where)
     return Rubric(
         answers=answers, late=late, course=course,
         groups=MappingProxyType(typed), notebooks=nb,
-        submission_timeout=float(limits.get("submission_timeout", Rubric.submission_timeout)),
+        submission_timeout=float(submission_timeout),
         hidden_test_limits=_limits(limits.get("hidden_tests", {}), Rubric.hidden_test_limits,
                                    "limits.hidden_tests", where),
         notebook_limits=_limits(limits.get("notebook", {}), Rubric.notebook_limits,
@@ -216,6 +243,41 @@ def _course_tables(data: dict, where: "_Locator") -> tuple[Answers, LatePolicy, 
     if not isinstance(threshold, (int, float)) or not 0 < threshold <= 1:
         raise where.error("course", "similarity_threshold", f"must be in (0, 1], not {threshold!r}")
     return answers, late, course
+
+
+def _exercises(table, groups: Mapping[str, Group], where: "_Locator") -> Mapping:
+    if not isinstance(table, dict):
+        raise where.error("notebooks", "exercises", "must be a table of notebook file names")
+    for name, functions in table.items():
+        if not isinstance(functions, list) or not functions or not all(
+                isinstance(f, str) for f in functions):
+            raise where.error("notebooks.exercises", name,
+                              f"must be a non-empty list of graded function names, not {functions!r}")
+        unknown = [f for f in functions if f not in groups]
+        if unknown:
+            raise where.error("notebooks.exercises", name, f"names {', '.join(unknown)}, which no "
+                              "[groups.<name>] table grades")
+    return MappingProxyType({name: tuple(functions) for name, functions in table.items()})
+
+
+def _check_notebooks_fit(nb: Notebooks, submission_timeout: float, where: "_Locator") -> None:
+    """The notebooks run one after the other (beside the hidden tests): their time limits
+    together must fit in the submission's, or the last ones could never run."""
+    count = len(nb.only) if nb.only else len(nb.exercises)
+    if not nb.run or not count:
+        return
+    reserve = reserve_seconds(submission_timeout)
+    if count * nb.notebook_timeout + reserve > submission_timeout:
+        raise where.error("limits", "submission_timeout", (
+            f"= {submission_timeout:g} s cannot hold {count} notebooks of notebooks."
+            f"notebook_timeout = {nb.notebook_timeout:g} s each plus {reserve:g} s for start-up "
+            f"and reports: raise it to at least {count * nb.notebook_timeout + reserve:g} s or "
+            f"lower notebook_timeout to at most {(submission_timeout - reserve) / count:g} s"))
+
+
+def _check_seconds(value, table: str, key: str, where: "_Locator") -> None:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+        raise where.error(table, key, f"must be a number of seconds > 0, not {value!r}")
 
 
 def _limits(table: dict, default: Limits, where_name: str, where: "_Locator") -> Limits:

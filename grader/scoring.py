@@ -1,5 +1,6 @@
 """Stage 5, score: every point of a submission is given here, from the rubric and what the
-stages found. Nothing else sets `max_score` or `score`.
+stages found. Nothing else sets `max_score` or `score` (nor a notebook's verdict, which rests on
+the hidden tests).
 
 - Hidden tests: a group's points are shared equally by its tests (adding or removing a test never
   changes a function's total); a passed test earns its share. A test that fails only because a
@@ -8,9 +9,13 @@ stages found. Nothing else sets `max_score` or `score`.
   once, to the broken function); a backward that is the exact gradient of the student's own
   (wrong) forward earns `consistent_backward_credit` of it, which follows dependency_credit
   unless the rubric sets it.
-- Notebooks: "notebook <file>: runs to the end" earns the notebook's points when every code cell
-  ran without an error (with `partial_credit`, the share of cells that did); the per-cell tests
-  are information and earn nothing.
+- Notebooks: a notebook's one test, "notebook <file>: runs to the end", earns its points when
+  every code cell ran without an error (with `partial_credit`, the share of cells that did) AND
+  every hidden test of the functions it exercises passed or kept its full points (rubric:
+  notebooks.exercises). Whatever the notebook's kernel reports can be forged by one of its own
+  cells (an input transformer wrapping every later cell in try/except); the hidden tests run
+  where no cell reaches. A notebook the student did not submit (the handout's ran in its place)
+  earns nothing unless the rubric's notebooks.score_unsubmitted says otherwise.
 """
 from __future__ import annotations
 
@@ -22,7 +27,6 @@ from grader.rubric import Rubric
 
 DECIMALS = 4                       # points are kept to 4 decimals, as in results.json
 CONSISTENT = (Outcome.FORWARD_WRONG, Outcome.IMPRECISE)
-NOTEBOOK_TEST = "runs to the end"
 
 
 def split_points(points: float, count: int) -> list[float]:
@@ -52,17 +56,31 @@ def score_hidden_tests(tests: list[TestResult], rubric: Rubric) -> None:
         test.score = _bounded(test.max_score * fraction, test.max_score)
 
 
-def score_notebook_tests(tests: list[TestResult], rubric: Rubric) -> None:
-    """The notebook's main test earns its points; the per-cell tests earn none."""
+def score_notebook_tests(tests: list[TestResult], rubric: Rubric,
+                         hidden: list[TestResult] = ()) -> None:
+    """Each notebook's test: its verdict (which also needs the hidden tests of the functions it
+    exercises to pass, and the notebook to be the student's) and its points."""
     settings = rubric.notebooks
+    passing: dict[str, bool] = {}
+    for test in hidden:   # scored already: a test kept whole by dependency credit counts
+        whole = test.passed or 0 < test.max_score <= test.score
+        passing[test.group] = passing.get(test.group, True) and whole
     for test in tests:
-        if test.what != NOTEBOOK_TEST:
-            test.max_score = test.score = 0.0
-            continue
-        test.max_score = settings.points_for(test.function.removeprefix("notebook "))
+        name = test.function.removeprefix("notebook ")
+        test.max_score = settings.points_for(name)
+        functions = list(settings.exercises.get(name, ()))
+        failing = [f for f in functions if not passing.get(f, False)]
+        backed = bool(functions) and not failing
+        counts = test.data.get("submitted", True) or settings.score_unsubmitted
+        test.data.update(functions=functions, functions_failing=failing)
+        if test.passed and not backed:
+            test.passed, test.outcome = False, Outcome.FUNCTIONS_FAILING
+        elif test.passed and not counts:
+            test.passed, test.outcome = False, Outcome.NOT_SUBMITTED
         if test.passed:
             fraction = 1.0
-        elif settings.partial_credit and test.outcome is Outcome.NOTEBOOK_FAILED:
+        elif settings.partial_credit and test.outcome is Outcome.NOTEBOOK_FAILED and backed \
+                and counts:
             test.data["partial_credit"] = True   # the report says how the score was made
             fraction = test.data.get("cells_clean", 0) / max(1, test.data.get("cells_total", 0))
         else:
@@ -79,7 +97,7 @@ def assemble(*, name: str, seed: int, hidden: list[TestResult], notebooks: list[
              fingerprint: str = "") -> SubmissionResult:
     """One scored SubmissionResult from the stages' findings."""
     score_hidden_tests(hidden, rubric)
-    score_notebook_tests(notebooks, rubric)
+    score_notebook_tests(notebooks, rubric, hidden)
     warning = sandbox.isolation_warning(isolation)
     return SubmissionResult(
         name=name, seed=seed, tests=list(hidden) + list(notebooks), messages=list(messages),

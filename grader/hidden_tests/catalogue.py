@@ -61,29 +61,53 @@ class TestContext:
     child_seed: int
 
 
-def run_hidden_tests(student, seed: int, rubric: Rubric, reference=None) -> list[TestResult]:
-    """Run the whole catalogue against `student`; one TestResult per test, in order."""
+def run_hidden_tests(student, seed: int, rubric: Rubric, reference=None, *,
+                     deadline: float | None = None, results: list | None = None) -> list[TestResult]:
+    """Run the whole catalogue against `student`; one TestResult per test, in order, appended
+    to `results` (when given) as each finishes. At `deadline` (time.monotonic(): the whole
+    submission's) the test running is stopped and the rest are not run (Outcome.NOT_RUN)."""
     missing = sorted({t.group for t in CATALOGUE} - set(rubric.groups))
     if missing:
         raise ValueError("the rubric has no [groups.%s] table" % "], [groups.".join(missing))
     reference = reference or load_reference()
-    results = []
+    results = [] if results is None else results
     for index, test in enumerate(CATALOGUE):
         group = rubric.groups[test.group]
         started = time.monotonic()
+        own = started + float(group.timeout)
+        cut = deadline is not None and deadline < own
         context = TestContext(
             tolerance=group.tolerance, numeric_tolerance=group.numeric_tolerance,
-            deadline=started + float(group.timeout),
+            deadline=min(own, deadline) if cut else own,
             child_seed=int(np.random.SeedSequence([seed, index]).generate_state(1)[0]))
-        result = run_one(test, student, np.random.default_rng([seed, index]), reference, context)
-        if group.shapes == "strict":
-            result = strict_shapes(result)
-        results.append(dataclasses.replace(
-            result, function=test.function, what=test.what, group=test.group,
-            visibility=group.visibility,
-            data={**result.data, "seed": seed, "test_index": index,
-                  "seconds": round(time.monotonic() - started, 3)}))
+        if cut and started >= deadline:
+            result = found(False, Outcome.NOT_RUN, not_run="before")
+        else:
+            result = run_one(test, student, np.random.default_rng([seed, index]), reference,
+                             context)
+            if cut and not result.passed and time.monotonic() >= deadline:
+                # The submission's time ran out, not (or not only) this test's: say so.
+                result = found(False, Outcome.NOT_RUN, not_run="during")
+            elif group.shapes == "strict":
+                result = strict_shapes(result)
+        results.append(_named(result, index, rubric, seed, round(time.monotonic() - started, 3)))
     return results
+
+
+def not_run(index: int, rubric: Rubric, seed: int, grader_error: str | None = None) -> TestResult:
+    """Test `index` as it stands when its stage ended before it: not run (time ran out), or a
+    grader error. Every test is always listed: a group's points are shared by all its tests."""
+    result = found(False, Outcome.GRADER_ERROR, notes=[grader_error]) if grader_error else \
+        found(False, Outcome.NOT_RUN, not_run="before")
+    return _named(result, index, rubric, seed, 0.0)
+
+
+def _named(result: TestResult, index: int, rubric: Rubric, seed: int, seconds: float) -> TestResult:
+    test = CATALOGUE[index]
+    return dataclasses.replace(
+        result, function=test.function, what=test.what, group=test.group,
+        visibility=rubric.groups[test.group].visibility,
+        data={**result.data, "seed": seed, "test_index": index, "seconds": seconds})
 
 
 def run_one(test: HiddenTest, student, rng, reference, context: TestContext) -> TestResult:

@@ -8,7 +8,10 @@ start) is started through sandbox.start() with two dedicated pipes; its stdout/s
 to anonymous files of which only the tail is ever read. A request that outlives its
 timeout, a child that dies (sys.exit at import, os._exit, a signal from a resource limit)
 or one that sends an unreadable reply costs that request only: the child is stopped (with
-everything it started) and a fresh one is started lazily for the next request. A child
+everything it started) and a fresh one is started lazily for the next request. Every request
+carries an id its reply must echo: a frame the student's code writes onto the reply pipe
+answers no request and costs the request it arrived in (never shifting later replies); frames
+written while the modules are imported, before the greeting, are skipped and reported. A child
 that cannot even start (it hangs or dies while importing the student's modules) is not
 retried: every later request gets the same explanation at once.
 
@@ -38,6 +41,7 @@ CHILD_FILES = ("runner.py", "protocol.py")
 MODULES = ("layers", "fc_net", "optim")
 STDERR_TAIL = 1500          # bytes of the student's error output quoted in a death message
 POLL_SLICE = 0.1            # seconds between checks that the child is still alive
+STRAY_FRAMES = 16           # frames skipped before a greeting or a reply before giving up
 
 
 @dataclass
@@ -74,11 +78,12 @@ class StudentProcess:
     """A restartable child process running the student's modules for the hidden tests."""
 
     def __init__(self, workspace: Path, scratch: Path, limits: Limits, *,
-                 startup_timeout: float = 30.0):
+                 startup_timeout: float = 30.0, deadline: float | None = None):
         self.workspace = Path(workspace)
         self.scratch = Path(scratch)
         self.limits = limits
         self.startup_timeout = startup_timeout
+        self.deadline = deadline            # time.monotonic(): nothing waits past it (start-ups too)
         self.starts = 0                     # how many children were started
         self._proc = None
         self._to_child = self._from_child = None
@@ -86,6 +91,8 @@ class StudentProcess:
         self._output = None                 # (stdout, stderr) files of the current child
         self._hello: dict | None = None
         self._startup_failure: str | None = None
+        self._last_id = 0                   # ids of requests, increasing over every child
+        self.notes: list[str] = []          # for the report: what the student's code did to us
 
     # ------------------------------------------------------------------ public
 
@@ -110,9 +117,13 @@ class StudentProcess:
         if not self._ensure_started():
             return Reply("unavailable", message=self._startup_failure)
         started = time.monotonic()
+        if self.deadline is not None:
+            timeout = max(0.0, min(timeout, self.deadline - started))
+        self._last_id += 1
+        request_id = self._last_id
         try:
-            self._send(op, started + timeout, timeout)
-            answer = self._receive(started + timeout, timeout)
+            self._send({**op, "id": request_id}, started + timeout, timeout)
+            answer = self._receive_reply(request_id, started + timeout, timeout)
         except ChildFailure as failure:
             self._stop()
             return Reply(failure.status, message=failure.message,
@@ -123,7 +134,7 @@ class StudentProcess:
             # (EFBIG) in whatever function prints next: a flood in one function would cost the
             # later ones. The next request gets a fresh child with fresh files.
             self._stop()
-        if not isinstance(answer, dict) or "ok" not in answer:
+        if not _well_formed(answer, op.get("op")):
             self._stop()
             return Reply("protocol", message="the student process sent a malformed reply",
                          seconds=seconds)
@@ -168,9 +179,7 @@ class StudentProcess:
                 self._start()
             except (OSError, ValueError, subprocess.SubprocessError) as exc:
                 raise ChildFailure("died", "could not be started: %s" % exc) from None
-            hello = self._receive(time.monotonic() + self.startup_timeout, self.startup_timeout)
-            if not isinstance(hello, dict) or not hello.get("hello"):
-                raise ChildFailure("protocol", "it sent a malformed greeting")
+            hello = self._receive_hello()
         except ChildFailure as failure:
             self._stop()
             reason = ("importing your modules did not finish within %g s" % self.startup_timeout
@@ -243,6 +252,41 @@ class StudentProcess:
                 raise self._death() from None
             data = data[written:]
 
+    def _receive_hello(self) -> dict:
+        """The child's greeting. Frames before it can only come from the student's modules
+        (written onto the reply pipe while they were imported): skipped, and reported."""
+        deadline = time.monotonic() + self.startup_timeout
+        if self.deadline is not None:
+            deadline = min(deadline, self.deadline)
+        for _ in range(STRAY_FRAMES):
+            message = self._receive(deadline, self.startup_timeout)
+            if _is_hello(message):
+                return message
+            note = ("Your code wrote onto the grader's reply pipe while it was imported (a file "
+                    "descriptor it did not open); what it wrote was ignored.")
+            if note not in self.notes:
+                self.notes.append(note)
+        raise ChildFailure("protocol", "it wrote %d messages onto the grader's reply pipe "
+                           "while it was imported" % STRAY_FRAMES)
+
+    def _receive_reply(self, request_id: int, deadline: float, timeout: float) -> Any:
+        """The reply to request `request_id`. Frames that answer an earlier request (its real
+        reply, after the student's code wrote one in its name) or repeat the greeting are
+        skipped; a frame that answers no request ends this request (ChildFailure)."""
+        for _ in range(STRAY_FRAMES):
+            message = self._receive(deadline, timeout)
+            answered = message.get("id") if isinstance(message, dict) else None
+            if answered == request_id and not isinstance(answered, bool):
+                return message
+            stale = _is_hello(message) or (isinstance(answered, int) and not isinstance(
+                answered, bool) and 0 < answered < request_id)
+            if not stale:
+                raise ChildFailure("protocol", "the student process sent a reply that answers no "
+                                   "request: does your code write to file descriptors it did "
+                                   "not open (the grader's reply pipe)?")
+        raise ChildFailure("protocol", "the student process sent %d replies to earlier requests: "
+                           "does your code write onto the grader's reply pipe?" % STRAY_FRAMES)
+
     def _receive(self, deadline: float, timeout: float) -> Any:
         poller = select.poll()
         poller.register(self._from_child, select.POLLIN)
@@ -250,6 +294,11 @@ class StudentProcess:
             prefix = self._read(protocol.LENGTH_BYTES, poller, deadline, timeout)
             payload = self._read(protocol.check_length(prefix), poller, deadline, timeout)
             return protocol.decode(payload)
+        except protocol.FrameTooLarge:   # refused before reading it: never in the grader's memory
+            raise ChildFailure("protocol", "the student process sent an unreadable reply (one "
+                               "over the size limit of %d MiB, which was not read): does your "
+                               "code write to file descriptors it did not open?"
+                               % (protocol.MAX_FRAME >> 20))
         except protocol.ProtocolError as exc:
             raise ChildFailure("protocol", "the student process sent an unreadable reply (%s): "
                                "does your code write to file descriptors it did not open?" % exc)
@@ -291,6 +340,22 @@ class StudentProcess:
         if stderr:
             message += "\nLast lines of its error output:\n" + stderr
         return ChildFailure("died", message)
+
+
+def _is_hello(message) -> bool:
+    return isinstance(message, dict) and message.get("hello") is True and "id" not in message
+
+
+def _well_formed(answer, op) -> bool:
+    """A reply {"ok": true, "result": {...the keys its operation returns...}} or {"ok": false,
+    "error": ...}: anything else would break the test that reads it."""
+    if not isinstance(answer, dict) or not isinstance(answer.get("ok"), bool):
+        return False
+    if not answer["ok"]:
+        return True
+    keys = protocol.RESULT_KEYS.get(op)
+    result = answer.get("result")
+    return keys is None or (isinstance(result, dict) and all(key in result for key in keys))
 
 
 def exit_description(code: int | None, limits: Limits) -> str:

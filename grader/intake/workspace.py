@@ -36,6 +36,7 @@ class Workspace:
     scratch: Path                    # <job>/scratch
     notebooks: list[Path] = field(default_factory=list)   # the notebooks to execute
     messages: list[str] = field(default_factory=list)
+    unsubmitted: set[str] = field(default_factory=set)    # notebooks run from the handout
 
     def scratch_for(self, name: str) -> Path:
         folder = self.scratch / name
@@ -71,8 +72,12 @@ def build_workspace(intake: Intake, job: Path, handout: Path = HANDOUT) -> Works
         student = intake.files.get(pristine.name)
         if student is None:
             shutil.copyfile(pristine, target)
+            workspace.unsubmitted.add(pristine.name)
         else:
-            workspace.messages += restore_provided_cells(student, pristine, target)
+            restored = restore_provided_cells(student, pristine, target)
+            workspace.messages += restored.messages
+            if restored.from_handout:
+                workspace.unsubmitted.add(pristine.name)
         workspace.notebooks.append(target)
     return workspace
 

@@ -32,6 +32,8 @@ from grader.notebooks.kernel import JUPYTER_LOG, SandboxedKernelManager
 from grader.notebooks.outputs import BoundedNotebookClient, append_stream, cut_middle
 from grader.results import Outcome, TestResult
 
+NOTEBOOK_TEST = "runs to the end"   # the one test of a notebook: "notebook <file>: runs to the end"
+MIN_START_SECONDS = 5          # a notebook is not started with less of the submission's time left
 KERNEL_STARTUP_SECONDS = 60     # not counted against the notebook's own time limit
 SAFETY_NET_SECONDS = 10         # slack for the watchdog over the notebook's deadline
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -60,6 +62,7 @@ class NotebookRun:
     kernel_died: bool = False
     seconds: float = 0.0
     message: str = ""                      # why the run stopped early, for the student
+    not_run: str | None = None             # why the notebook was not run at all (time ran out)
     read_error: str | None = None          # set when the notebook could not be read at all
     grader_error: str | None = None        # the kernel could not be started (not the student's fault)
     kernel_pid: int | None = None          # the sandboxed kernel's process (group leader)
@@ -85,7 +88,7 @@ async def run_notebook_async(path_in: Path, path_out: Path, *, workspace: Path, 
                              cell_timeout: float, notebook_timeout: float,
                              continue_on_error: bool, limits: sandbox.Limits,
                              uid: int | None = None, readonly_paths=(),
-                             kernel_ready=None) -> NotebookRun:
+                             kernel_ready=None, deadline: float | None = None) -> NotebookRun:
     """Execute `path_in` top to bottom in a sandboxed kernel whose working directory is the
     notebook's folder (`path_in` lies inside `workspace`) and write the executed notebook to
     `path_out` (always, atomically).
@@ -97,11 +100,16 @@ async def run_notebook_async(path_in: Path, path_out: Path, *, workspace: Path, 
     `uid` (default: one picked by the sandbox) and `readonly_paths` go to sandbox.command().
     `kernel_ready`, when given, is awaited once the kernel answers and before the first cell
     (grader/notebooks/schedule.py holds a started kernel there until a lane is free); the
-    notebook's time limit starts after it.
+    notebook's time limit starts after it. `deadline` (a time.monotonic() value: the whole
+    submission's) bounds everything, start-up and the wait for a lane too; with less than
+    MIN_START_SECONDS left the notebook is not started at all (`not_run`, nothing written).
     """
     path_in, path_out, scratch = Path(path_in), Path(path_out), Path(scratch)
     run = NotebookRun(notebook=path_in.name)
     started_at = time.monotonic()
+    if deadline is not None and deadline - started_at < MIN_START_SECONDS:
+        run.not_run = "before"
+        return run
     try:
         nb = read_notebook(path_in)
     except NotebookReadError as exc:
@@ -121,12 +129,14 @@ async def run_notebook_async(path_in: Path, path_out: Path, *, workspace: Path, 
         km = SandboxedKernelManager(workspace=Path(workspace), scratch=scratch,
                                     cwd=path_in.parent, limits=limits, uid=uid,
                                     readonly_paths=readonly_paths)
+        startup = KERNEL_STARTUP_SECONDS if deadline is None else \
+            int(max(1, min(KERNEL_STARTUP_SECONDS, deadline - time.monotonic())))
         client = BoundedNotebookClient(
             nb, km=km, timeout=max(1, int(cell_timeout + 0.999)), allow_errors=True,
-            interrupt_on_timeout=False, startup_timeout=KERNEL_STARTUP_SECONDS, log=JUPYTER_LOG,
+            interrupt_on_timeout=False, startup_timeout=startup, log=JUPYTER_LOG,
             resources={"metadata": {"path": str(path_in.parent)}})
         await _session(client, km, run, code_cells, started, cell_timeout, notebook_timeout,
-                       continue_on_error, kernel_ready)
+                       continue_on_error, kernel_ready, deadline)
     except Exception as exc:   # a grader-side failure, e.g. the kernel could not be started
         run.grader_error = f"{type(exc).__name__}: {exc}"
         run.kernel_log = km.log_tail() if km is not None else ""
@@ -162,7 +172,8 @@ async def _session(client: BoundedNotebookClient, km: SandboxedKernelManager, *a
 
 async def _execute(client: BoundedNotebookClient, km: SandboxedKernelManager, run: NotebookRun,
                    code_cells: list[int], started: set[int], cell_timeout: float,
-                   notebook_timeout: float, continue_on_error: bool, kernel_ready=None) -> None:
+                   notebook_timeout: float, continue_on_error: bool, kernel_ready=None,
+                   submission_deadline: float | None = None) -> None:
     await client.async_start_new_kernel()
     run.kernel_pid = km.sandbox_process.pid if km.sandbox_process else None
     await client.async_start_new_kernel_client()
@@ -174,6 +185,15 @@ async def _execute(client: BoundedNotebookClient, km: SandboxedKernelManager, ru
         await kernel_ready()
         run.waited = time.monotonic() - waiting
 
+    if submission_deadline is not None and \
+            submission_deadline - time.monotonic() < MIN_START_SECONDS:
+        run.not_run = "before"   # it waited for a lane until the submission's time was up
+        return
+    limit = f"its total time limit of {notebook_timeout:g} s"
+    if submission_deadline is not None and \
+            submission_deadline - time.monotonic() < notebook_timeout:
+        notebook_timeout = max(0.05, submission_deadline - time.monotonic())
+        limit = "the time left for the whole submission"
     deadline = time.monotonic() + notebook_timeout
     # nbclient treats a timeout of 0 as "none": never let the remaining time reach 0.
     client.timeout_func = lambda cell: max(0.05, min(cell_timeout, deadline - time.monotonic()))
@@ -186,7 +206,7 @@ async def _execute(client: BoundedNotebookClient, km: SandboxedKernelManager, ru
         for index in code_cells:
             cell = client.nb.cells[index]
             if time.monotonic() >= deadline:
-                _notebook_over_time(run, index, cell, notebook_timeout)
+                _notebook_over_time(run, index, cell, limit)
                 return
             limited_by_notebook = deadline - time.monotonic() < cell_timeout
             current["index"] = index
@@ -196,7 +216,7 @@ async def _execute(client: BoundedNotebookClient, km: SandboxedKernelManager, ru
                                                 execution_count=client.code_cells_executed + 1)
             except CellTimeoutError:
                 if limited_by_notebook:
-                    _notebook_over_time(run, index, cell, notebook_timeout)
+                    _notebook_over_time(run, index, cell, limit)
                 else:
                     _stop(run, cell, index, "timeout", "TimeoutError",
                           f"cell {index + 1} did not finish within its time limit of "
@@ -204,7 +224,7 @@ async def _execute(client: BoundedNotebookClient, km: SandboxedKernelManager, ru
                 return
             except DeadKernelError:
                 if current["watchdog fired"]:
-                    _notebook_over_time(run, index, cell, notebook_timeout)
+                    _notebook_over_time(run, index, cell, limit)
                 else:
                     _stop(run, cell, index, "kernel died", "DeadKernelError",
                           f"the kernel died while running cell {index + 1}: {_death_reason(km)}")
@@ -232,15 +252,14 @@ async def _execute(client: BoundedNotebookClient, km: SandboxedKernelManager, ru
         await asyncio.wait_for(cells(), notebook_timeout + 3 * SAFETY_NET_SECONDS)
     except asyncio.TimeoutError:
         index = current["index"] if current["index"] is not None else code_cells[0]
-        _notebook_over_time(run, index, client.nb.cells[index], notebook_timeout)
+        _notebook_over_time(run, index, client.nb.cells[index], limit)
     finally:
         guard.cancel()
 
 
-def _notebook_over_time(run: NotebookRun, index: int, cell, notebook_timeout: float) -> None:
+def _notebook_over_time(run: NotebookRun, index: int, cell, limit: str) -> None:
     _stop(run, cell, index, "timeout", "TimeoutError",
-          f"the notebook exceeded its total time limit of {notebook_timeout:g} s "
-          f"at cell {index + 1}")
+          f"the notebook exceeded {limit} at cell {index + 1}")
 
 
 def _stop(run: NotebookRun, cell, index: int, kind: str, ename: str, evalue: str) -> None:
@@ -361,36 +380,32 @@ def _save(nb, path_out: Path) -> None:
 # --------------------------------------------------------------------------- test results
 
 
-def notebook_tests(run: NotebookRun, visibility: str, *,
-                   group: str = "notebooks") -> list[TestResult]:
-    """One test "notebook <file>: runs to the end", plus one test per failing cell (named
-    "cell N raised ValueError", "cell N timed out", "cell N: the kernel died"; N counts every
-    cell of the notebook from 1). grader/scoring.py gives the points: the untouched
-    BatchNormalization stub already has 11 of its 24 code cells run cleanly (imports, data,
-    plots), so by default only a notebook that runs to the end without an error earns any.
-    """
-    function = f"notebook {run.notebook}"
+def notebook_tests(run: NotebookRun, visibility: str, *, submitted: bool = True,
+                   hooks=(), group: str = "notebooks") -> list[TestResult]:
+    """The notebook's one test, "notebook <file>: runs to the end", with every failing cell
+    listed in it (the same test count for every student). It passes here when every code cell
+    ran without an error; grader/scoring.py then also asks the hidden tests of the functions
+    the notebook exercises to pass, and gives the points. `submitted`: False when the handout's
+    notebook was run in place of the student's; `hooks`: (cell number, kinds) of the cells that
+    install input transformers, hooks or exception handlers (see tamper.kernel_hooks)."""
+    data = {"submitted": submitted, "hooks": [[cell, list(kinds)] for cell, kinds in hooks]}
 
-    def result(what, passed, outcome, **data):
-        return TestResult(function=function, what=what, group=group, passed=passed,
-                          outcome=outcome, visibility=visibility, data=data)
+    def result(passed, outcome, **more):
+        return [TestResult(function=f"notebook {run.notebook}", what=NOTEBOOK_TEST, group=group,
+                           passed=passed, outcome=outcome, visibility=visibility,
+                           data={**data, **more})]
 
+    if run.not_run:
+        return result(False, Outcome.NOT_RUN, not_run=run.not_run)
     if run.read_error:
-        return [result("runs to the end", False, Outcome.NOTEBOOK_FAILED, read_error=run.read_error)]
+        return result(False, Outcome.NOTEBOOK_FAILED, read_error=run.read_error)
     if run.grader_error:
-        return [result("runs to the end", False, Outcome.GRADER_ERROR, grader_error=run.grader_error)]
+        return result(False, Outcome.GRADER_ERROR, grader_error=run.grader_error)
     passed = run.ran_to_end and not run.errors
-    tests = [result("runs to the end", passed,
-                    Outcome.PASSED if passed else Outcome.NOTEBOOK_FAILED,
-                    cells_run=run.cells_run, cells_total=run.cells_total,
-                    cells_clean=run.cells_clean, timed_out=run.timed_out,
-                    kernel_died=run.kernel_died, seconds=run.seconds, message=run.message,
-                    raised=[[e.index + 1, e.ename] for e in run.errors if e.kind == "exception"])]
-    for e in run.errors:
-        what = {"timeout": f"cell {e.index + 1} timed out",
-                "kernel died": f"cell {e.index + 1}: the kernel died"}.get(
-            e.kind, f"cell {e.index + 1} raised {e.ename}")
-        tests.append(result(what, False, Outcome.NOTEBOOK_FAILED, cell=e.index + 1,
-                            execution_count=e.execution_count, ename=e.ename, evalue=e.evalue,
-                            source=e.source, traceback=e.traceback))
-    return tests
+    return result(passed, Outcome.PASSED if passed else Outcome.NOTEBOOK_FAILED,
+                  cells_run=run.cells_run, cells_total=run.cells_total,
+                  cells_clean=run.cells_clean, timed_out=run.timed_out,
+                  kernel_died=run.kernel_died, seconds=run.seconds, message=run.message,
+                  errors=[{"cell": e.index + 1, "execution_count": e.execution_count,
+                           "ename": e.ename, "evalue": e.evalue, "source": e.source,
+                           "traceback": e.traceback, "kind": e.kind} for e in run.errors])

@@ -4,7 +4,8 @@
 caps, so a huge print costs neither the grader's memory nor the report's size: per stream and
 cell the first and last STREAM_KEEP_CHARS characters (the middle becomes a note of how much was
 omitted), rich values cut or dropped past TEXT_KEEP_CHARS / IMAGE_KEEP_CHARS, at most
-RICH_OUTPUTS_PER_CELL rich outputs per cell and RICH_BUDGET_CHARS per notebook.
+RICH_OUTPUTS_PER_CELL rich outputs per cell and RICH_BUDGET_CHARS per notebook. No widget (comm)
+state is kept at all.
 """
 from __future__ import annotations
 
@@ -48,7 +49,12 @@ class BoundedNotebookClient(NotebookClient):
     print costs neither the grader's memory nor the report's size."""
 
     def __init__(self, nb, km=None, **kw):
-        super().__init__(nb, km=km, **kw)
+        # Widget state would be kept for every comm message, without a bound (1,500 messages
+        # of 1 MiB held 3 GiB), and nbclient's Output-widget mimic stores captured output past
+        # the caps below. The assignment uses no widgets: keep no comm state at all (output a
+        # widget would have captured lands in its cell, bounded like any other).
+        super().__init__(nb, km=km, **{**kw, "store_widget_state": False})
+        self.comm_open_handlers = {}
         self._streams: dict[tuple[int, str], _StreamTail] = {}
         self._rich: dict[int, int] = {}        # cell index -> rich outputs kept
         self._rich_omitted: dict[int, int] = {}

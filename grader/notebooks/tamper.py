@@ -4,11 +4,17 @@ change the student made to them is reported. Cells are matched by their nbformat
 
 The student's own cells ("student" code cells, "answer" markdown cells, and cells they
 added) are kept in their place; outputs are cleared because the grader re-executes.
+
+`kernel_hooks()` names the cells that change how the kernel runs or reports later cells
+(input transformers, exception handlers, event callbacks): such a cell can hide every later
+error, which is why notebook points rest on the hidden tests, and the report flags it.
 """
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
+from typing import NamedTuple
 
 import nbformat
 
@@ -25,11 +31,13 @@ def _normalise(source: str) -> str:
     return "\n".join(line.rstrip() for line in source.strip().splitlines())
 
 
-def restore_provided_cells(student_path: Path, pristine_path: Path, target: Path) -> list[str]:
-    """Write to `target` the student's notebook with the provided cells restored.
+class Restored(NamedTuple):
+    messages: list[str]      # for the report: changed or deleted provided cells, unreadable file
+    from_handout: bool       # the student's notebook was unusable: the handout's was written
 
-    Returns the messages for the report (changed or deleted provided cells, unreadable file).
-    """
+
+def restore_provided_cells(student_path: Path, pristine_path: Path, target: Path) -> Restored:
+    """Write to `target` the student's notebook with the provided cells restored."""
     name = pristine_path.name
     pristine = nbformat.read(pristine_path, as_version=4)
     try:
@@ -38,14 +46,14 @@ def restore_provided_cells(student_path: Path, pristine_path: Path, target: Path
         student = read_notebook(Path(student_path))
     except NotebookReadError as exc:
         shutil.copyfile(pristine_path, target)
-        return [f"{name} could not be read ({str(exc)[:300]}); the untouched handout notebook "
-                "was run in its place."]
+        return Restored([f"{name} could not be read ({str(exc)[:300]}); the untouched handout "
+                         "notebook was run in its place."], True)
 
     by_id = {cell.get("id"): cell for cell in student.cells if cell.get("id")}
     if not any(cell.get("id") in by_id for cell in pristine.cells):
         shutil.copyfile(pristine_path, target)
-        return [f"{name}: none of its cells match the handout's (was it re-created?); the untouched "
-                "handout notebook was run in its place."]
+        return Restored([f"{name}: none of its cells match the handout's (was it re-created?); the "
+                         "untouched handout notebook was run in its place."], True)
 
     messages, cells = [], []
     pristine_ids = {cell.get("id") for cell in pristine.cells}
@@ -73,4 +81,37 @@ def restore_provided_cells(student_path: Path, pristine_path: Path, target: Path
             cell.outputs, cell.execution_count = [], None
     pristine.cells = cells
     nbformat.write(pristine, target)
-    return messages
+    return Restored(messages, False)
+
+
+# What a cell's source names when it changes how the kernel runs or reports later cells, and
+# the kind of hook it is (the report words each kind).
+KERNEL_HOOKS = {
+    r"\binput_transformers\w*": "input_transformer",
+    r"\bast_transformers\b": "ast_transformer",
+    r"\bset_custom_exc\b": "exception_handler",
+    r"\bexcepthook\b": "excepthook",
+    r"\bevents\s*\.\s*register\b": "event_callback",
+    r"\b_?showtraceback\b": "traceback_display",
+    r"\brun_cell(?:_async)?\b": "cell_runner",
+    r"\bregister_(?:line_|cell_)?magic(?:_function)?\b|@(?:line_|cell_)?magic\b": "magic",
+}
+
+
+def kernel_hooks(path: Path) -> list[tuple[int, list[str]]]:
+    """(cell number from 1, the kinds of hook it installs) for each code cell whose source
+    installs an input transformer, an exception handler or hook, an event callback or a
+    replacement of how cells run. Found statically in the source: the report flags them, the
+    score does not need to."""
+    try:
+        nb = read_notebook(Path(path))
+    except NotebookReadError:
+        return []
+    found = []
+    for number, cell in enumerate(nb.cells, start=1):
+        if cell.cell_type != "code":
+            continue
+        kinds = [kind for pattern, kind in KERNEL_HOOKS.items() if re.search(pattern, cell.source)]
+        if kinds:
+            found.append((number, list(dict.fromkeys(kinds))))
+    return found

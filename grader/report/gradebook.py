@@ -81,7 +81,7 @@ def write_gradebook(results: list[SubmissionResult], folder, units: list[str] | 
 
 def pass_rates(results: list[SubmissionResult]) -> dict[str, tuple[int, int]]:
     """{graded unit: (tests passed, tests run)} over the whole batch, in first-seen order.
-    Only tests worth points count: the zero-point notes (a notebook's failing cells) are not."""
+    Only tests worth points count (a rubric may give a group or a notebook none)."""
     rates: dict[str, list[int]] = {}
     for result in results:
         for t in result.tests:

@@ -68,6 +68,11 @@ UI: dict[str, dict[str, str]] = {
                          "zh": "评分程序在这个测试上出错了：请告诉老师。"},
     "why_notebook": {"en": "The notebook did not run to the end without an error.",
                      "zh": "这个 notebook 没有从头到尾无错误地运行完。"},
+    "why_notebook_functions": {"en": "Hidden tests of functions the notebook calls fail.",
+                               "zh": "这个 notebook 调用的函数没有通过隐藏测试。"},
+    "why_not_submitted": {"en": "The notebook was not submitted.", "zh": "没有提交这个 notebook。"},
+    "why_not_run": {"en": "The submission's time limit was reached first.",
+                    "zh": "在此之前已达到整个提交的时间限制。"},
     # ---- detail lines --------------------------------------------------------------------
     "relative_error": {"en": "Relative error", "zh": "相对误差"},
     "tolerance": {"en": "tolerance", "zh": "容差"},
@@ -259,15 +264,52 @@ UI: dict[str, dict[str, str]] = {
                    "zh": "全部 {cells} 个代码单元格都无错误地运行完毕（{seconds} 秒）。"},
     "nb_ran": {"en": "{ran} of {cells} code cells ran, {clean} of them without an error.",
                "zh": "{cells} 个代码单元格中运行了 {ran} 个，其中 {clean} 个没有错误。"},
-    "nb_errors": {"en": "Errors: {listed}{more}.", "zh": "错误：{listed}{more}。"},
-    "nb_raised": {"en": "cell {cell} raised {ename}", "zh": "第 {cell} 个单元格抛出 {ename}"},
-    "nb_more": {"en": " and {count} more", "zh": "，另有 {count} 个"},
     "nb_partial": {"en": "Partial credit: {clean}/{cells} of the points.",
                    "zh": "部分得分：按 {clean}/{cells} 的比例给分。"},
     "nb_all_or_nothing": {"en": "The points go to a notebook that runs to the end without an error.",
                           "zh": "只有从头到尾无错误运行完的 notebook 才得分。"},
     "nb_see_executed": {"en": "The executed notebook in your report shows every cell's output.",
                         "zh": "报告中已运行的 notebook 显示了每个单元格的输出。"},
+    "nb_not_submitted": {
+        "en": "You did not submit {notebook} (or it could not be used): the handout's notebook was "
+              "run with your code, to show what your functions do.",
+        "zh": "你没有提交 {notebook}（或者它无法使用）：评分程序用你的代码运行了发放的原始 notebook，"
+              "以展示你的函数的行为。"},
+    "nb_earns_nothing": {"en": "It earns no points.", "zh": "它不得分。"},
+    "nb_earns": {"en": "The rubric gives it points all the same.", "zh": "按评分标准，它照样得分。"},
+    "nb_functions_failing": {
+        "en": "The hidden tests of {functions} fail, and this notebook calls them: a notebook earns "
+              "its points only when the functions it calls pass their hidden tests, since a "
+              "notebook's own cells can change what it prints.",
+        "zh": "{functions} 没有通过隐藏测试，而这个 notebook 调用了它们：只有当 notebook 调用的函数"
+              "都通过隐藏测试时它才得分，因为 notebook 自己的单元格可以改变它打印的内容。"},
+    "nb_functions_pass": {"en": "The hidden tests of the functions it calls ({functions}) pass.",
+                          "zh": "它调用的函数（{functions}）都通过了隐藏测试。"},
+    "nb_no_functions": {
+        "en": "The rubric names no graded functions for this notebook, so it earns no points "
+              "(tell your instructor).",
+        "zh": "评分标准没有为这个 notebook 指定任何被评分的函数，所以它不得分（请告诉老师）。"},
+    "nb_hook": {
+        "en": "Cell {cell} installs {what}: it changes how the kernel runs or reports later cells. "
+              "The score does not rely on what the kernel reports.",
+        "zh": "第 {cell} 个单元格安装了 {what}：它会改变内核运行或报告后续单元格的方式。"
+              "评分不依赖内核报告的内容。"},
+    "hook_input_transformer": {"en": "an input transformer", "zh": "输入转换器"},
+    "hook_ast_transformer": {"en": "an AST transformer", "zh": "AST 转换器"},
+    "hook_exception_handler": {"en": "a custom exception handler", "zh": "自定义异常处理器"},
+    "hook_excepthook": {"en": "an exception hook", "zh": "异常钩子"},
+    "hook_event_callback": {"en": "an event callback", "zh": "事件回调"},
+    "hook_traceback_display": {"en": "a replaced traceback display", "zh": "替换的错误回溯显示"},
+    "hook_cell_runner": {"en": "a replaced cell runner", "zh": "替换的单元格执行器"},
+    "hook_magic": {"en": "a magic", "zh": "魔法命令"},
+    "a_notebook": {"en": "notebook", "zh": "笔记本（notebook）"},
+    "a_test": {"en": "test", "zh": "测试"},
+    "not_run_before": {
+        "en": "Not run: the whole submission's time limit was reached before this {what} could start.",
+        "zh": "未运行：这个{what}开始之前，已达到整个提交的时间限制。"},
+    "not_run_during": {
+        "en": "Not finished: the whole submission's time limit was reached while this {what} ran.",
+        "zh": "未完成：这个{what}运行期间，达到了整个提交的时间限制。"},
     # ---- hand-in time and written answers (grader/course/) ---------------------------------
     "hand_in_title": {"en": "Hand-in and written answers", "zh": "提交时间与书面回答"},
     "handed_in": {"en": "Handed in {when} (from {source}); due {due}.",

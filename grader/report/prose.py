@@ -81,6 +81,8 @@ def output_of(t: TestResult, lang: str = "en") -> str:
     if t.function.startswith("answer "):
         return answer_output(t, lang)
     lines = [t.header] if t.header else []
+    if t.outcome is Outcome.NOT_RUN:
+        return say(NOT_RUN[t.data.get("not_run", "before")], lang, what=say("a_test", lang))
     lines += adaptation_notes(t, lang)
     if t.outcome is Outcome.GRADER_ERROR:
         return say("grader_error", lang, error=t.notes[0] if t.notes else "")
@@ -182,35 +184,57 @@ def _contract(t: TestResult, lang: str) -> list[str]:
     return [say("contract_" + key, lang, function=function)]
 
 
+NOT_RUN = {"before": "not_run_before", "during": "not_run_during"}
+CELLS_DETAILED = 5       # failing cells shown with their traceback; the rest by one line each
+
+
 def notebook_output(t: TestResult, lang: str = "en") -> str:
+    """A notebook's one test: how the run went, every failing cell, the hidden tests its points
+    rest on, and the cells that change how the kernel runs or reports later cells."""
     d = t.data
-    if "cell" in d:   # one failing cell
-        where = say("nb_cell", lang, cell=d["cell"]) + (
-            f" (In [{d['execution_count']}])" if d.get("execution_count") else "")
-        text = say("nb_cell_failed", lang, where=where, source=d.get("source", "")) + \
-            f"\n{d.get('ename')}: {d.get('evalue')}"
-        if d.get("traceback"):
-            text += f"\n\n{d['traceback']}"
-        return text
     notebook = t.function.removeprefix("notebook ")
+    if "not_run" in d:
+        return say(NOT_RUN[d["not_run"]], lang, what=say("a_notebook", lang))
     if "read_error" in d:
         return say("nb_unreadable", lang, notebook=notebook, error=d["read_error"])
     if t.outcome is Outcome.GRADER_ERROR:
         return say("nb_no_kernel", lang, error=d.get("grader_error"))
-    if t.passed:
-        return say("nb_all_ran", lang, cells=d["cells_total"], seconds=f"{d['seconds']:.0f}")
-    parts = [say("nb_ran", lang, ran=d["cells_run"], cells=d["cells_total"], clean=d["cells_clean"])]
-    raised = d.get("raised", [])
-    if raised:
-        listed = "; ".join(say("nb_raised", lang, cell=cell, ename=ename) for cell, ename in raised[:10])
-        more = say("nb_more", lang, count=len(raised) - 10) if len(raised) > 10 else ""
-        parts.append(say("nb_errors", lang, listed=listed, more=more))
-    if d.get("message"):
-        parts.append(d["message"])
-    parts.append(say("nb_partial", lang, clean=d["cells_clean"], cells=d["cells_total"])
-                 if d.get("partial_credit") else say("nb_all_or_nothing", lang))
-    parts.append(say("nb_see_executed", lang))
-    return " ".join(parts)
+    parts = []
+    if not d.get("submitted", True):
+        parts.append(say("nb_not_submitted", lang, notebook=notebook) + " "
+                     + say("nb_earns_nothing" if not t.score else "nb_earns", lang))
+    if t.outcome is not Outcome.NOTEBOOK_FAILED:
+        parts.append(say("nb_all_ran", lang, cells=d["cells_total"], seconds=f"{d['seconds']:.0f}"))
+    else:
+        parts.append(say("nb_ran", lang, ran=d["cells_run"], cells=d["cells_total"],
+                         clean=d["cells_clean"]) + (" " + d["message"] if d.get("message") else ""))
+    errors = d.get("errors", [])
+    parts += [_cell_text(e, i < CELLS_DETAILED, lang) for i, e in enumerate(errors)]
+    functions, failing = d.get("functions", []), d.get("functions_failing", [])
+    if failing:
+        parts.append(say("nb_functions_failing", lang, functions=", ".join(failing)))
+    elif functions and t.passed:
+        parts.append(say("nb_functions_pass", lang, functions=", ".join(functions)))
+    elif "functions" in d and not functions:
+        parts.append(say("nb_no_functions", lang))
+    parts += [say("nb_hook", lang, cell=cell, what=", ".join(say("hook_" + kind, lang) for kind in kinds))
+              for cell, kinds in d.get("hooks", [])]
+    if d.get("partial_credit"):
+        parts.append(say("nb_partial", lang, clean=d["cells_clean"], cells=d["cells_total"]))
+    elif t.outcome is Outcome.NOTEBOOK_FAILED:
+        parts.append(say("nb_all_or_nothing", lang))
+    if not t.passed:
+        parts.append(say("nb_see_executed", lang))
+    return "\n\n".join(parts)
+
+
+def _cell_text(e: dict, detailed: bool, lang: str) -> str:
+    """One failing cell: where, what it raised (or why it stopped), and its traceback's tail."""
+    where = say("nb_cell", lang, cell=e["cell"]) + (
+        f" (In [{e['execution_count']}])" if e.get("execution_count") else "")
+    error = f"{e.get('ename')}: {e.get('evalue')}" if e.get("kind") == "exception" else e.get("evalue")
+    text = say("nb_cell_failed", lang, where=where, source=e.get("source", "")) + f" {error}"
+    return text + (f"\n{e['traceback']}" if detailed and e.get("traceback") else "")
 
 
 # ---- a function's diagnosis in one sentence -------------------------------------------------
@@ -221,7 +245,8 @@ OUTCOME_SENTENCE = {
     Outcome.BAD_RETURN: "why_bad_return", Outcome.BACKWARD_WRONG: "why_backward_wrong",
     Outcome.FORWARD_WRONG: "why_forward_wrong", Outcome.BOTH_WRONG: "why_both_wrong",
     Outcome.IMPRECISE: "why_imprecise", Outcome.GRADER_ERROR: "why_grader_error",
-    Outcome.NOTEBOOK_FAILED: "why_notebook",
+    Outcome.NOTEBOOK_FAILED: "why_notebook", Outcome.FUNCTIONS_FAILING: "why_notebook_functions",
+    Outcome.NOT_SUBMITTED: "why_not_submitted", Outcome.NOT_RUN: "why_not_run",
 }
 
 
@@ -257,7 +282,8 @@ def diagnosis_of(t: TestResult, lang: str = "en", withheld: bool = False) -> lis
     show), its knowledge point, the notebook section that teaches it and a question to ask;
     in "both", the English then the Chinese. A test whose details are withheld does not show
     the numbers. Nothing for a passed test, a stub, or what the catalogue does not cover."""
-    if t.passed or t.outcome in (Outcome.STUB, Outcome.GRADER_ERROR, Outcome.RELIES_ON_WRONG) or \
+    if t.passed or t.outcome in (Outcome.STUB, Outcome.GRADER_ERROR, Outcome.RELIES_ON_WRONG,
+                                 Outcome.NOT_RUN) or \
             t.function not in load_catalogue().functions:
         return []
     if lang == "both":

@@ -111,12 +111,13 @@ def test_a_grader_failure_on_one_submission_never_stops_the_batch(tmp_path):
     os.close(fd)
     fifo = subs / "fifo.zip"                  # neither a folder nor a zip file: nothing to take
     os.mkfifo(fifo)
-    # Every network test calls affine_forward: far beyond the whole-submission limit, so the
-    # grader worker itself is stopped.
+    # Every network test calls affine_forward: far beyond the whole-submission limit. The
+    # hidden tests stop at the worker's deadline, before the worker would be stopped (which
+    # threw away every finished test), and the rest are reported as not run.
     hangs = submission(subs / "hangs", {"layers.py": overridden(
         "layers.py", "def affine_forward(x, w, b):\n    while True:\n        pass\n")})
     out, tmp = tmp_path / "reports", short_tmp()
-    rubric = fast_rubric(tmp_path / "rubric.toml", submission_timeout=10)
+    rubric = fast_rubric(tmp_path / "rubric.toml", submission_timeout=30)
     try:
         done = grade([good, deep, fifo, hangs, "--out", out, "--jobs", 2, "--seed", 3,
                       "--rubric", rubric], tmp)
@@ -126,16 +127,20 @@ def test_a_grader_failure_on_one_submission_never_stops_the_batch(tmp_path):
     results = complete_reports(out)
     assert set(results) == {"good", "deep", "fifo", "hangs"}
     assert full_marks(results["good"]) and full_marks(results["deep"])
-    for name, reason in (("fifo", "fifo.zip is neither a folder nor a .zip file"),
-                         ("hangs", "grading took longer than 10 s and was stopped")):
-        assert results[name]["score"] == 0
-        assert reason in (results[name]["extra_data"]["error"] or "")
-        assert reason in results[name]["output"]
-        assert f"{name}: error: {reason}" in done.stdout
+    reason = "fifo.zip is neither a folder nor a .zip file"
+    assert results["fifo"]["score"] == 0
+    assert reason in (results["fifo"]["extra_data"]["error"] or "")
+    assert reason in results["fifo"]["output"]
+    assert f"fifo: error: {reason}" in done.stdout
+    hangs = results["hangs"]
+    assert not hangs["extra_data"].get("error") and len(hangs["tests"]) == len(CATALOGUE)
+    assert sum(t["output"].startswith(("Not run: the whole submission's time limit",
+                                       "Not finished: the whole submission's time limit"))
+               for t in hangs["tests"]) >= len(CATALOGUE) // 2
     with open(out / "gradebook.csv", newline="") as f:
         rows = {row["submission"]: row for row in csv.DictReader(f)}
     assert set(rows) == {"good", "deep", "fifo", "hangs"}
-    assert rows["hangs"]["status"].startswith("error: grading took longer")
+    assert rows["hangs"]["status"] == "graded"
     assert processes_of(out, tmp) == []
     subprocess.run(["rm", "-rf", str(tmp)])
 

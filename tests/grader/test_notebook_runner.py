@@ -11,19 +11,26 @@ from grader.report.prose import output_of
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from grader.isolation import sandbox
+from grader.results import Outcome, TestResult
 from grader.rubric import load_rubric
 from grader.scoring import score_notebook_tests
 from grader.notebooks.execute import CellError, NotebookRun, notebook_tests, run_notebook
+from grader.notebooks.outputs import BoundedNotebookClient
+from grader.notebooks.tamper import kernel_hooks
 
 
-def scored_tests(run, points: float, visibility: str, *, partial_credit: bool = False):
+def scored_tests(run, points: float, visibility: str, *, partial_credit: bool = False,
+                 functions_pass: bool = True, submitted: bool = True):
     """notebook_tests, scored as grader/scoring.py scores them under a rubric giving this
-    notebook `points` (and partial credit or not)."""
+    notebook `points` (and partial credit or not) and saying it exercises relu_forward, whose
+    hidden test passes (or not)."""
     rubric = load_rubric()
     rubric = dataclasses.replace(rubric, notebooks=dataclasses.replace(
-        rubric.notebooks, points=points, per_notebook={}, partial_credit=partial_credit))
-    tests = notebook_tests(run, visibility)
-    score_notebook_tests(tests, rubric)
+        rubric.notebooks, points=points, per_notebook={}, partial_credit=partial_credit,
+        exercises={run.notebook: ("relu_forward",)}))
+    hidden = [TestResult("relu_forward", "x", "relu_forward", passed=functions_pass)]
+    tests = notebook_tests(run, visibility, submitted=submitted)
+    score_notebook_tests(tests, rubric, hidden)
     return tests
 
 
@@ -120,13 +127,12 @@ def test_errors_are_recorded_per_cell_and_the_run_continues(tmp_path):
     assert out.cells[2].outputs[0]["text"] == "still running 1\n"
     assert out.cells[1].outputs[0]["output_type"] == "error"
 
-    main, *info = scored_tests(result, 10.0, "after_published")
+    [main] = scored_tests(result, 10.0, "after_published")   # one test, the cells inside it
     assert not main.passed and main.score == 0.0 and main.max_score == 10.0
-    assert [t.name for t in info] == ["notebook e.ipynb: cell 2 raised ValueError",
-                                      "notebook e.ipynb: cell 5 raised NameError"]
-    assert all(t.max_score == 0 and not t.passed and t.visibility == "after_published"
-               for t in info)
-    assert "cannot reshape" in output_of(info[0]) and "np.zeros(3)" in output_of(info[0])
+    assert main.visibility == "after_published"
+    text = output_of(main)
+    assert "Cell 2 (In [2]), which begins `import numpy as np`: ValueError: cannot reshape" in text
+    assert "Cell 5 (In [5]), which begins `undefined_name`: NameError" in text
     partial = scored_tests(result, 10.0, "visible", partial_credit=True)[0]
     assert partial.score == pytest.approx(10.0 * 3 / 5) and "3/5 of the points" in output_of(partial)
 
@@ -161,9 +167,10 @@ def test_endless_cell_is_stopped_and_the_kernel_tree_killed(tmp_path):
     while processes_with(marker) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not processes_with(marker), "a process started by the notebook outlived it"
-    tests = scored_tests(result, 2.0, "visible")
-    assert tests[1].name == "notebook nb.ipynb: cell 2 timed out"
-    assert tests[0].score == 0.0
+    [test] = scored_tests(result, 2.0, "visible")
+    assert "Cell 2 (In [2]), which begins `print('looping', flush=True)`: cell 2 did not finish " \
+           "within its time limit of 1.5 s" in output_of(test)
+    assert test.score == 0.0
     assert scored_tests(result, 2.0, "visible", partial_credit=True)[0].score == \
         pytest.approx(2.0 / 3, abs=1e-3)
 
@@ -191,8 +198,8 @@ def test_os_exit_is_recorded_as_a_dead_kernel_and_the_notebook_saved(tmp_path):
     assert "kernel died while running cell 2" in result.message
     assert out.cells[0].outputs[0]["text"] == "before\n"
     assert out.cells[2].metadata["grader"] == "not run"
-    assert scored_tests(result, 1.0, "visible")[1].name == \
-        "notebook nb.ipynb: cell 2: the kernel died"
+    assert "the kernel died while running cell 2: it exited with status 3" in \
+        output_of(scored_tests(result, 1.0, "visible")[0])
     assert_kernel_gone(result, tmp_path)
 
 
@@ -238,11 +245,12 @@ def test_scoring_counts_cells_that_finished_without_an_error():
         CellError(2, 3, "ValueError", "bad", "tb", "x = f()"),
         CellError(7, 8, "TimeoutError", "too slow", "", "train()", "timeout"),
     ], message="The run stopped in cell 8.")
-    main, first, second = scored_tests(result, 5.0, "visible", partial_credit=True)
+    [main] = scored_tests(result, 5.0, "visible", partial_credit=True)
     assert main.score == pytest.approx(5.0 * 6 / 10) and not main.passed
-    assert "cell 3 raised ValueError" in output_of(main) and "stopped in cell 8" in output_of(main)
-    assert (first.what, second.what) == ("cell 3 raised ValueError", "cell 8 timed out")
-    assert all(t.name.startswith("notebook n.ipynb: ") for t in (main, first, second))
+    assert "Cell 3 (In [3]), which begins `x = f()`: ValueError: bad" in output_of(main)
+    assert "stopped in cell 8" in output_of(main)
+    assert scored_tests(result, 5.0, "visible", partial_credit=True,
+                        functions_pass=False)[0].score == 0   # the cell count alone can be forged
 
 
 def test_runs_from_inside_a_running_event_loop(tmp_path):
@@ -274,3 +282,57 @@ def test_a_kernel_that_cannot_start_is_a_grader_error_not_a_crash(tmp_path):
     long_path = run_notebook(workspace / "notebooks" / "k.ipynb", tmp_path / "out2" / "k.ipynb",
                              scratch=deep, limits=sandbox.Limits(), **common)
     assert "too long" in long_path.grader_error and (tmp_path / "out2" / "k.ipynb").exists()
+
+
+def test_comm_messages_leave_no_state_in_the_grader():
+    """1,500 widget messages of 1 MiB once held 1.5 GiB of widget state in the grader."""
+    client = BoundedNotebookClient(new_notebook(cells=[new_code_cell("1")]))
+    blob = "x" * (1 << 20)
+    opened = {"msg_type": "comm_open", "parent_header": {}, "buffers": [], "content": {
+        "comm_id": "c1", "target_name": "jupyter.widget", "data": {"buffer_paths": [], "state": {
+            "_model_module": "@jupyter-widgets/output", "_model_name": "OutputModel",
+            "outputs": [], "blob": blob}}}}
+    client.handle_comm_msg([], opened, 0)
+    for i in range(20):
+        client.handle_comm_msg([], {"msg_type": "comm_msg", "parent_header": {}, "buffers": [],
+                                    "content": {"comm_id": "c1", "data": {
+                                        "method": "update", "state": {f"k{i}": blob}}}}, 0)
+    assert client.widget_state == {} and client.widget_buffers == {}
+    assert client.comm_objects == {}   # no Output-widget mimic storing output past the caps
+
+
+SWALLOW_EVERY_LATER_ERROR = """
+def _swallow(lines):
+    body = ["    " + line for line in lines] or ["    pass\\n"]
+    return ["try:\\n", *body, "\\n", "except BaseException:\\n", "    pass\\n"]
+get_ipython().input_transformers_cleanup.append(_swallow)
+"""
+
+
+def test_a_cell_that_hides_every_later_error_earns_nothing_and_is_flagged(tmp_path):
+    """The kernel reports a clean run, and once that was worth the notebook's points."""
+    result, _ = run(tmp_path, [SWALLOW_EVERY_LATER_ERROR, "raise ValueError('hidden')",
+                               "undefined_name"])
+    assert result.ran_to_end and result.errors == []          # what the kernel says: forged
+    hooks = kernel_hooks(tmp_path / "ws" / "notebooks" / "nb.ipynb")
+    assert hooks == [(1, ["input_transformer"])]
+    [test] = scored_tests(result, 5.0, "visible", functions_pass=False)
+    assert (test.passed, test.outcome, test.score) == (False, Outcome.FUNCTIONS_FAILING, 0.0)
+    assert "The hidden tests of relu_forward fail" in output_of(test)
+    flagged = notebook_tests(result, "visible", hooks=hooks)[0]
+    assert "Cell 1 installs an input transformer" in output_of(flagged)
+
+
+def test_the_submission_deadline_stops_a_notebook_before_its_own_limit(tmp_path):
+    workspace = tmp_path / "ws"
+    (workspace / "notebooks").mkdir(parents=True)
+    nbformat.write(new_notebook(cells=[new_code_cell("import time\ntime.sleep(60)"),
+                                       new_code_cell("1")]), workspace / "notebooks" / "d.ipynb")
+    started = time.monotonic()
+    result = run_notebook(workspace / "notebooks" / "d.ipynb", tmp_path / "out" / "d.ipynb",
+                          workspace=workspace, scratch=tmp_path / "s", cell_timeout=30,
+                          notebook_timeout=30, continue_on_error=True, limits=sandbox.Limits(),
+                          deadline=started + 8)
+    assert time.monotonic() - started < 15
+    assert result.timed_out and "the time left for the whole submission at cell 1" in result.message
+    assert_kernel_gone(result, tmp_path)

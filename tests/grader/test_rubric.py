@@ -47,3 +47,27 @@ def test_defaults_live_in_the_rubric_module_only(tmp_path):
     assert rubric.submission_timeout == 1800 and rubric.notebooks.run
     with pytest.raises(AttributeError):
         rubric.groups["adam"].points = 4                        # frozen
+
+
+def test_notebook_limits_that_cannot_fit_the_submission_limit_are_refused(tmp_path):
+    """Four notebooks of 600 s in an 1800 s submission: the worker was stopped while the last
+    ones ran, and every finished hidden test was thrown away with it."""
+    path, _ = broken(tmp_path, "notebook_timeout = 300", "notebook_timeout = 600")
+    with pytest.raises(RubricError, match="cannot hold 4 notebooks of notebooks.notebook_timeout "
+                                          "= 600 s each") as error:
+        load_rubric(path)
+    line = SHIPPED_RUBRIC.read_text().split("submission_timeout = 1800")[0].count("\n") + 1
+    assert f"{path}:{line}: limits.submission_timeout" in str(error.value)
+    assert "at most 435 s" in str(error.value)
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ('"Dropout.ipynb" = ["dropout_forward"', '"Dropout.ipynb" = ["dropout_fwd"',
+     "notebooks.exercises.Dropout.ipynb names dropout_fwd, which no"),
+    ('"Dropout.ipynb" = ["dropout_forward", "dropout_backward", "FullyConnectedNet"]\n', "",
+     "notebooks.per_notebook.Dropout.ipynb has points but notebooks.exercises names no functions"),
+])
+def test_notebook_points_need_the_functions_they_rest_on(tmp_path, old, new, message):
+    path, _ = broken(tmp_path, old, new)
+    with pytest.raises(RubricError, match=message):
+        load_rubric(path)

@@ -12,7 +12,9 @@ import pytest
 from grader.hidden_tests.child import protocol
 from grader.isolation.sandbox import Limits
 from grader.hidden_tests.student_process import StudentProcess
-from tests.support import make_workspace, overridden, solution
+from grader.pipeline import grade_submission
+from grader.rubric import load_rubric
+from tests.support import make_workspace, overridden, solution, submission, write_rubric
 
 LIMITS = Limits(cpu_seconds=60, memory_bytes=2 << 30, output_bytes=64 << 10)
 
@@ -293,6 +295,95 @@ def test_garbage_on_the_reply_pipe_is_a_protocol_failure(tmp_path):
         reply = call(process, "relu_forward", np.ones(2))
         assert reply.status == "protocol" and "unreadable reply" in reply.message
         assert call(process, "relu_backward", np.ones(2), np.ones(2)).ok
+
+
+# A well-formed frame, as the runner writes it, onto every pipe the process holds but did not
+# open (found through /proc/self/fd, as a student would): the grader's reply pipe among them.
+FORGE = """
+def _forge(message):
+    import json, os, struct
+    header = json.dumps({"value": message, "arrays": []}).encode()
+    payload = struct.pack(">I", len(header)) + header
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink("/proc/self/fd/" + fd).startswith("pipe:") and int(fd) > 2:
+                os.write(int(fd), struct.pack(">Q", len(payload)) + payload)
+        except OSError:
+            pass
+"""
+
+
+def test_a_forged_frame_costs_the_request_it_arrived_in_and_never_shifts_later_replies(tmp_path):
+    forger = """
+    def relu_forward(x):
+        _forge({"ok": True, "result": {"result": None, "args_after": [], "kwargs_after": {}}})
+        return np.maximum(0, x), x
+    """
+    with student(tmp_path, {"layers.py": overridden("layers.py", FORGE, forger)}) as process:
+        reply = call(process, "relu_forward", np.array([-1.0, 2.0]), pick=0)
+        assert reply.status == "protocol" and "answers no request" in reply.message
+        for value in (3.0, 4.0, 5.0):   # before ids, each got the previous request's reply
+            reply = call(process, "relu_backward", np.full(2, value), np.ones(2))
+            assert reply.ok and np.array_equal(reply.result["result"], [value, value])
+
+
+def test_a_frame_forged_at_import_is_skipped_and_reported(tmp_path):
+    files = {"layers.py": overridden("layers.py", FORGE, '_forge({"ok": True, "result": {}})')}
+    with student(tmp_path, files) as process:
+        assert process.import_errors == {}
+        reply = call(process, "relu_forward", np.array([-1.0, 2.0]), pick=0)
+        assert reply.ok and np.array_equal(reply.result["result"], [0.0, 2.0])
+        assert any("reply pipe while it was imported" in note for note in process.notes)
+
+
+@pytest.mark.slow
+def test_a_frame_forged_at_import_costs_no_test_and_the_report_says_so(tmp_path):
+    files = {"layers.py": overridden("layers.py", FORGE, '_forge({"ok": True, "result": {}})')}
+    rubric = load_rubric(write_rubric(tmp_path / "rubric.toml"))
+    result = grade_submission(submission(tmp_path / "sub", files), tmp_path / "out", seed=1,
+                              rubric=rubric)
+    assert result.tests and all(t.passed for t in result.tests)   # was 0/80: a bad greeting
+    assert any("reply pipe while it was imported" in m for m in result.messages)
+
+
+def test_a_reply_forged_with_the_right_id_answers_for_its_own_function_only(tmp_path):
+    forger = """
+    def relu_forward(x):
+        import sys
+        frame = sys._getframe()
+        while "request_id" not in frame.f_locals:   # the runner's serve() loop
+            frame = frame.f_back
+        _forge({"id": frame.f_locals["request_id"], "ok": True,
+                "result": {"result": "forged", "args_after": [], "kwargs_after": {}}})
+        return np.maximum(0, x), x
+    """
+    with student(tmp_path, {"layers.py": overridden("layers.py", FORGE, forger)}) as process:
+        assert call(process, "relu_forward", np.ones(2), pick=0).result["result"] == "forged"
+        reply = call(process, "relu_backward", np.full(2, 7.0), np.ones(2))  # the real reply
+        assert reply.ok and np.array_equal(reply.result["result"], [7.0, 7.0])  # was skipped
+
+
+def test_an_oversized_answer_is_refused_before_it_reaches_the_grader(tmp_path):
+    huge = """
+    def relu_forward(x):
+        return np.ones(5 << 20), x          # 40 MiB
+    def relu_backward(dout, cache):
+        import os, struct
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                if os.readlink("/proc/self/fd/" + fd).startswith("pipe:") and int(fd) > 2:
+                    os.write(int(fd), struct.pack(">Q", 1 << 40))   # announces 1 TiB
+            except OSError:
+                pass
+        return dout
+    """
+    with student(tmp_path, {"layers.py": overridden("layers.py", huge)}) as process:
+        reply = call(process, "relu_forward", np.ones(2), pick=0)
+        assert reply.status == "raised" and "40 MiB of arrays" in reply.message
+        assert "at most 32 MiB" in reply.message
+        reply = call(process, "relu_backward", np.ones(2), np.ones(2))
+        assert reply.status == "protocol" and "over the size limit of 32 MiB" in reply.message
+        assert call(process, "affine_forward", np.ones((1, 2)), np.ones((2, 1)), np.ones(1)).ok
 
 
 def test_a_forked_child_does_not_outlive_the_process(tmp_path):

@@ -4,7 +4,8 @@ import json
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from grader.notebooks.tamper import restore_provided_cells
+from grader.notebooks.tamper import kernel_hooks, restore_provided_cells
+from tests.support import ROOT
 
 
 def tagged(cell, tag):
@@ -25,8 +26,8 @@ def pristine_notebook(path):
 
 def test_untouched_notebook_reports_nothing(tmp_path):
     pristine_notebook(tmp_path / "p.ipynb")
-    messages = restore_provided_cells(tmp_path / "p.ipynb", tmp_path / "p.ipynb", tmp_path / "o.ipynb")
-    assert messages == []
+    restored = restore_provided_cells(tmp_path / "p.ipynb", tmp_path / "p.ipynb", tmp_path / "o.ipynb")
+    assert restored == ([], False)
 
 
 def test_tampered_check_cell_is_restored_and_reported(tmp_path):
@@ -36,12 +37,13 @@ def test_tampered_check_cell_is_restored_and_reported(tmp_path):
     nb.cells[3].source = "**Your Answer:** because"
     nb.cells[0].outputs = [nbformat.v4.new_output("stream", text="fake output")]
     nbformat.write(nb, tmp_path / "student.ipynb")
-    messages = restore_provided_cells(tmp_path / "student.ipynb", tmp_path / "p.ipynb",
-                                      tmp_path / "out.ipynb")
+    messages, from_handout = restore_provided_cells(tmp_path / "student.ipynb", tmp_path / "p.ipynb",
+                                                    tmp_path / "out.ipynb")
     out = nbformat.read(tmp_path / "out.ipynb", as_version=4)
     assert [c.source for c in out.cells] == [
         "import numpy as np", "lr = 1e-3", "print('error', rel_error(a, b))", "**Your Answer:** because"]
     assert messages == ["p.ipynb: provided cell 3 was modified; the original was restored before grading."]
+    assert not from_handout
     assert out.cells[0].outputs == []
 
 
@@ -50,8 +52,8 @@ def test_deleted_provided_cell_comes_back_and_added_cells_stay_in_place(tmp_path
     added = new_code_cell("print('my experiment')")
     nb.cells = [nb.cells[0], nb.cells[1], added, nb.cells[3]]   # check cell deleted
     nbformat.write(nb, tmp_path / "student.ipynb")
-    messages = restore_provided_cells(tmp_path / "student.ipynb", tmp_path / "p.ipynb",
-                                      tmp_path / "out.ipynb")
+    messages, from_handout = restore_provided_cells(tmp_path / "student.ipynb", tmp_path / "p.ipynb",
+                                                    tmp_path / "out.ipynb")
     out = nbformat.read(tmp_path / "out.ipynb", as_version=4)
     assert [c.source for c in out.cells] == [
         "import numpy as np", "lr = None  # choose", "print('my experiment')",
@@ -62,9 +64,9 @@ def test_deleted_provided_cell_comes_back_and_added_cells_stay_in_place(tmp_path
 def test_corrupt_notebook_is_replaced_by_the_pristine_one(tmp_path):
     pristine_notebook(tmp_path / "p.ipynb")
     (tmp_path / "student.ipynb").write_text('{"cells": [ this is not json')
-    messages = restore_provided_cells(tmp_path / "student.ipynb", tmp_path / "p.ipynb",
-                                      tmp_path / "out.ipynb")
-    assert "could not be read" in messages[0]
+    messages, from_handout = restore_provided_cells(tmp_path / "student.ipynb", tmp_path / "p.ipynb",
+                                                    tmp_path / "out.ipynb")
+    assert "could not be read" in messages[0] and from_handout
     assert (tmp_path / "out.ipynb").read_bytes() == (tmp_path / "p.ipynb").read_bytes()
 
 
@@ -75,7 +77,21 @@ def test_notebook_with_a_cell_that_cannot_run_is_replaced_by_the_pristine_one(tm
     data = json.loads((tmp_path / "p.ipynb").read_text())
     del data["cells"][2]["source"]
     (tmp_path / "student.ipynb").write_text(json.dumps(data))
-    messages = restore_provided_cells(tmp_path / "student.ipynb", tmp_path / "p.ipynb",
-                                      tmp_path / "out.ipynb")
-    assert "could not be read" in messages[0] and "cell 3" in messages[0]
+    messages, from_handout = restore_provided_cells(tmp_path / "student.ipynb", tmp_path / "p.ipynb",
+                                                    tmp_path / "out.ipynb")
+    assert "could not be read" in messages[0] and "cell 3" in messages[0] and from_handout
     assert (tmp_path / "out.ipynb").read_bytes() == (tmp_path / "p.ipynb").read_bytes()
+
+
+def test_cells_that_change_how_the_kernel_reports_errors_are_named(tmp_path):
+    nb = new_notebook(cells=[
+        new_code_cell("ip = get_ipython()\nip.set_custom_exc((Exception,), lambda *a: None)"),
+        new_markdown_cell("sys.excepthook in prose is not code"),
+        new_code_cell("import sys\nsys.excepthook = print\nip.events.register('post_run_cell', f)"),
+        new_code_cell("x = 1  # an ordinary cell"),
+        new_code_cell("ip.ast_transformers.append(t)"),
+    ])
+    nbformat.write(nb, tmp_path / "n.ipynb")
+    assert kernel_hooks(tmp_path / "n.ipynb") == [
+        (1, ["exception_handler"]), (3, ["excepthook", "event_callback"]), (5, ["ast_transformer"])]
+    assert all(kernel_hooks(p) == [] for p in (ROOT / "notebooks").glob("*.ipynb"))

@@ -8,8 +8,8 @@ student prints goes to stdout/stderr (files kept by the grader) and cannot corru
 protocol. The reference solutions never enter this process: it only runs the student's
 functions on the inputs it is sent and returns their answers.
 
-Replies are {"ok": True, "result": ...} or {"ok": False, "error": {type, message,
-traceback, where}}. Operations (the op_* methods): ping, call, forward_backward, call_many,
+Replies are {"id": <the request's id>, "ok": True, "result": ...} or {"id": ..., "ok": False,
+"error": {type, message, traceback, where}}. Operations (the op_* methods): ping, call, forward_backward, call_many,
 model, optimizer. Every argument is a fresh copy, so a function that overwrites its inputs
 is judged on its answer alone. np.random and random are seeded with the request's np_seed
 before each operation.
@@ -255,6 +255,7 @@ class Child:
                 request = protocol.read_message_blocking(fd_in)
             except protocol.EndOfStream:
                 return 0
+            request_id = request.get("id") if isinstance(request, dict) else None
             try:
                 seed_global_generators(request.get("np_seed", 0))
                 handler = getattr(self, "op_" + str(request.get("op")), None)
@@ -268,6 +269,7 @@ class Child:
                     "type": "RunnerError", "where": "runner", "traceback": "",
                     "message": "%s: %s" % (type(exc).__name__, exc)}}
             flush_student_output()
+            reply["id"] = request_id
             send(fd_out, reply)
 
 
@@ -409,10 +411,16 @@ def flush_student_output():
 
 def send(fd, reply):
     try:
+        size = protocol.array_bytes(reply)
+        if size > protocol.MAX_FRAME:   # refused before a copy is made: a clear message instead
+            raise protocol.FrameTooLarge(
+                "it holds %.0f MiB of arrays, and one answer may hold at most %d MiB (the tests' "
+                "arrays are far smaller: is an array much larger than its expected shape?)"
+                % (size / (1 << 20), protocol.MAX_FRAME >> 20))
         payload = protocol.encode(reply)
         data = protocol.frame(payload)
     except BaseException as exc:   # too large, or a value that would not encode
-        payload = protocol.encode({"ok": False, "error": {
+        payload = protocol.encode({"id": reply.get("id"), "ok": False, "error": {
             "type": "UnsendableResult", "where": "runner", "traceback": "",
             "message": "the answer could not be sent back: %s" % exc}})
         data = protocol.frame(payload)
