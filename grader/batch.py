@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import queue
 import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -142,8 +143,11 @@ def grade_batch(sources: list[Path], out: Path, *, jobs: int, seed: int, rubric:
             todo.append((source, name, fp))
     if results:
         print(f"{len(results)} report(s) are current and were kept (use --force to regrade).")
-    if batch_files:   # the summary plot's library loads while the workers grade
-        threading.Thread(target=_import_plotting, daemon=True).start()
+    finished = queue.SimpleQueue()   # what the batch files will need is prepared meanwhile
+    if batch_files:
+        threading.Thread(target=_prepare_batch_files, args=(finished,), daemon=True).start()
+        for result in results.values():
+            finished.put(result)
     settings = dict(seed=seed, rubric_path=rubric_path, timeout=rubric.submission_timeout,
                     language=rubric.language, functions_only=functions_only)
     if cluster:
@@ -154,15 +158,23 @@ def grade_batch(sources: list[Path], out: Path, *, jobs: int, seed: int, rubric:
     for name, result in tqdm(graded, total=len(todo), unit="submission",
                              disable=not progress or not todo, desc="grading"):
         results[name] = result
+        finished.put(result)
+    finished.put(None)
     from grader.course.outputs import rebuild_outputs   # it imports this module
     shown = rebuild_outputs(out, rubric, batch_files=batch_files,
                             fresh={name for _, name, _ in todo})
     return [shown.get(name, results[name]) for name in sorted(results)]
 
 
-def _import_plotting() -> None:
+def _prepare_batch_files(finished: queue.SimpleQueue) -> None:
+    """Beside the grading (the batch process mostly waits for its workers): load the summary
+    plot's library and fingerprint each finished submission's code for the similarity page."""
+    from grader.course.similarity import cached_fingerprint, document
     from grader.report.gradebook import import_matplotlib
     import_matplotlib()
+    while (result := finished.get()) is not None:
+        if result.code and not result.error:
+            cached_fingerprint(document(result.code))
 
 
 def _grade_locally(todo, out: Path, *, jobs: int, pool: WorkerPool | None, seed: int,

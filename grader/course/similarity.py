@@ -8,6 +8,7 @@ rubric's `similarity_threshold` and at least MIN_SHARED characters of tokenised 
 """
 from __future__ import annotations
 
+import functools
 import html
 import io
 from dataclasses import dataclass, field
@@ -47,15 +48,17 @@ def document(code: dict[str, str]) -> str:
     return "".join(f"# ---- {name}\n{code[name]}\n" for name in STUDENT_FILES if name in code)
 
 
-def boilerplate(handout: Path = HANDOUT) -> set:
-    """Every k-gram hash of the handout's files, tokenised like the students' code."""
+@functools.lru_cache(maxsize=4)
+def boilerplate(handout: Path = HANDOUT) -> frozenset:
+    """Every k-gram hash of the handout's files, tokenised like the students' code (once per
+    process: tokenising costs a tenth of a second per file)."""
     hashes = set()
     for name in STUDENT_FILES:
         path = handout / name
         if path.is_file():
             filtered, _ = filter_code(path.read_text(), name)
             hashes.update(hashed_kgrams(filtered, K).tolist())
-    return hashes
+    return frozenset(hashes)
 
 
 def fingerprint(text: str, boiler: set) -> CodeFingerprint:
@@ -68,12 +71,23 @@ def fingerprint(text: str, boiler: set) -> CodeFingerprint:
     return fp
 
 
+_prints: dict[tuple[str, Path], CodeFingerprint] = {}   # (document, handout) -> fingerprint
+
+
+def cached_fingerprint(text: str, handout: Path = HANDOUT) -> CodeFingerprint:
+    """fingerprint() of a document, computed once per process (a batch computes them while it
+    grades, beside the workers: batch.py)."""
+    key = (text, Path(handout))
+    if key not in _prints:
+        _prints[key] = fingerprint(text, boilerplate(Path(handout)))
+    return _prints[key]
+
+
 def similar_pairs(results: list[SubmissionResult], threshold: float,
                   handout: Path = HANDOUT) -> list[SimilarPair]:
     """Pairs of submissions sharing at least `threshold` of either one's own code, most similar
     first. Submissions without code (ungradable ones) are left out."""
-    boiler = boilerplate(handout)
-    prints = {r.name: fingerprint(document(r.code), boiler)
+    prints = {r.name: cached_fingerprint(document(r.code), handout)
               for r in results if r.code and not r.error}
     pairs = []
     for a, b in combinations(sorted(prints), 2):
@@ -116,20 +130,14 @@ def marked_lines(text: str, spans: list[tuple[int, int]], context: int = 1,
         inside[max(0, start):max(0, min(end, len(text)))] = True
     lines, offset, keep = [], 0, set()
     for number, line in enumerate(text.split("\n")):
-        marked = inside[offset:offset + len(line)].copy()
-        if line.strip() in given or line.lstrip().startswith("# ---- "):
-            marked[:] = False
-        parts, i = [], 0
-        while i < len(line):
-            j = i
-            while j < len(line) and marked[j] == marked[i]:
-                j += 1
-            chunk = html.escape(line[i:j])
-            parts.append(f"<mark>{chunk}</mark>" if marked[i] else chunk)
-            i = j
-        if marked.any():
+        marked = inside[offset:offset + len(line)]
+        if not marked.any() or line.strip() in given or line.lstrip().startswith("# ---- "):
+            lines.append(html.escape(line))
+        else:   # the runs of marked and unmarked characters, found by numpy (not char by char)
+            bounds = [0, *(np.flatnonzero(marked[1:] != marked[:-1]) + 1).tolist(), len(line)]
+            lines.append("".join(f"<mark>{html.escape(line[i:j])}</mark>" if marked[i]
+                                 else html.escape(line[i:j]) for i, j in zip(bounds, bounds[1:])))
             keep.update(range(number - context, number + context + 1))
-        lines.append("".join(parts))
         offset += len(line) + 1
     shown, previous = [], None
     for number in sorted(n for n in keep if 0 <= n < len(lines)):

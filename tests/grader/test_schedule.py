@@ -12,7 +12,7 @@ from grader.notebooks import schedule
 from grader.notebooks.schedule import NotebookJob, longest_first, run_notebooks
 
 # file name -> seconds its one cell sleeps; listed shortest first on purpose
-SLEEPS = {"a_tiny.ipynb": 0.2, "b_short.ipynb": 0.5, "c_long.ipynb": 2.5, "d_mid.ipynb": 1.5}
+SLEEPS = {"a_tiny.ipynb": 0.2, "b_short.ipynb": 0.5, "c_long.ipynb": 4.0, "d_mid.ipynb": 2.5}
 
 
 @pytest.fixture
@@ -79,12 +79,14 @@ def test_two_lanes_run_the_longest_first_and_start_the_next_kernel_ahead(jobs, e
     runs = run(workspace, notebooks, lanes=2)
     assert [r.notebook for r in runs] == list(SLEEPS)          # in the order asked for
     assert all(r.ran_to_end and not r.errors for r in runs)
-    assert [n for w, n, _ in events if w == "run"][:2] == ["c_long", "d_mid"]
+    # the two longest start at once (which kernel answers first is the machine's business)
+    assert sorted([n for w, n, _ in events if w == "run"][:2]) == ["c_long", "d_mid"]
     assert at_once(events, "run", "end") == 2                  # two notebooks ran together
     assert at_once(events, "start", "end") == 3                # and a third kernel waited
     # b_short's kernel started while both lanes were busy, and took the first free one
-    assert first(events, "start", "b_short") < first(events, "end", "d_mid")
-    assert first(events, "run", "b_short") >= first(events, "end", "d_mid")
+    first_free = min(first(events, "end", "c_long"), first(events, "end", "d_mid"))
+    assert first(events, "start", "b_short") < first_free
+    assert first(events, "run", "b_short") >= first_free
     short = runs[1]   # its time is its own, not the wait for a lane
     waited = first(events, "run", "b_short") - first(events, "up", "b_short")
     assert abs(short.waited - waited) < 0.5
