@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 import zipfile
+
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+
+from grader.intake.submission import regular_files
 
 METADATA = "submission_metadata.json"
 MAX_METADATA_BYTES = 1 << 20
@@ -88,11 +91,11 @@ def _newest_file_time(source: Path, names: set[str]) -> datetime | None:
                     if Path(info.filename).name in names:
                         # Zip times have no zone: the student's local clock, read as ours.
                         times.append(datetime(*info.date_time).astimezone())
-        elif source.is_dir():
-            for path in source.rglob("*"):
-                if path.name in names and path.is_file() and not path.is_symlink():
-                    times.append(datetime.fromtimestamp(path.stat().st_mtime, timezone.utc))
-    except (OSError, ValueError, zipfile.BadZipFile):
+        elif source.is_dir():   # regular_files: iterative, never follows links (rglob recurses)
+            for path in regular_files(source):
+                if path.name in names:
+                    times.append(datetime.fromtimestamp(path.lstat().st_mtime, timezone.utc))
+    except (OSError, ValueError, RecursionError, zipfile.BadZipFile):
         return None
     return max(times) if times else None
 
