@@ -133,7 +133,7 @@ def test_a_grader_failure_on_one_submission_never_stops_the_batch(tmp_path):
     assert results["fifo"]["score"] == 0
     assert reason in (results["fifo"]["extra_data"]["error"] or "")
     assert reason in results["fifo"]["output"]
-    assert f"fifo: error: {reason}" in done.stdout
+    assert f"fifo: not graded: {reason}" in done.stdout
     hangs = results["hangs"]
     assert not hangs["extra_data"].get("error") and len(hangs["tests"]) == len(CATALOGUE)
     assert sum(t["output"].startswith(("Not run: the whole submission's time limit",
