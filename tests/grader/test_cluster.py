@@ -59,20 +59,23 @@ def alive(pid: int) -> bool:
 
 
 def descendants(pid: int) -> list[int]:
-    children = {}
-    for entry in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if fields[0] != "Z":
-            children.setdefault(int(fields[1]), []).append(int(entry))
+    """Every process below `pid`, through /proc/PID/task/TID/children: it reads only this tree
+    (scanning every /proc/N/stat can block on a process in the middle of starting up)."""
     found, todo = [], [pid]
     while todo:
-        kids = children.get(todo.pop(), [])
-        found += kids
-        todo += kids
-    return found
+        parent = todo.pop()
+        try:
+            threads = list(Path(f"/proc/{parent}/task").iterdir())
+        except OSError:
+            continue
+        for thread in threads:
+            try:
+                kids = [int(k) for k in (thread / "children").read_text().split()]
+            except (OSError, ValueError):
+                continue
+            found += kids
+            todo += kids
+    return [p for p in found if alive(p)]
 
 
 def test_the_cluster_grades_as_a_local_run_and_resumes_as_one(dask_cluster, rubric, tmp_path):
