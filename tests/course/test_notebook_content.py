@@ -282,3 +282,22 @@ def test_on_the_stubs_every_check_cell_says_not_implemented_yet_without_a_traceb
                 assert errors, f"{where} ran to the end on the stubs"
             stopped += bool(errors)
         assert stopped >= 5, name
+
+
+# The steps a student must find for the spatial layers, which no handout cell may take for them:
+# moving the channel axis (any spelling), or the fixed transposes that do it for 4-D input.
+SPATIAL_STEPS = re.compile(r"\bmoveaxis\s*\(|\bswapaxes\s*\(|transpose\s*\(\s*\(?\s*0\s*,\s*2\s*,\s*3\s*,\s*1")
+
+
+def test_no_check_cell_moves_the_channel_axis_for_the_student(notebook):
+    """A check that computes the expected output the way the answer does hands over the answer;
+    the spatial checks test properties (channels independent, positions interchangeable)."""
+    for cell in notebook.cells:
+        assert not SPATIAL_STEPS.search(cell.source), f"cell {cell.id} shows how to move the channel axis"
+
+
+def test_group_norm_extremes_are_checked_by_their_statistics_not_recomputed():
+    nb = nbformat.read(ROOT / "notebooks" / "NormalizationForConvFeatures.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if c.id == "convnorm-19")
+    assert "sqrt" not in cell.source and ".var(" not in cell.source     # no normalization recomputed
+    assert "G = 1" in cell.source and "G = C" in cell.source
