@@ -22,6 +22,12 @@ from grader.hidden_tests.harness import (
 
 RUNNING = ("running_mean", "running_var")
 
+PAIRS = {"affine_forward": ("affine_backward",), "relu_forward": ("relu_backward",),
+         "dropout_forward": ("dropout_backward",), "layernorm_forward": ("layernorm_backward",),
+         "batchnorm_forward": ("batchnorm_backward", "batchnorm_backward_alt"),
+         "softmax_loss": ()}
+FORWARD_OF = {name: forward for forward, names in PAIRS.items() for name in (forward,) + names}
+
 NORMS = {"batchnorm": ("batchnorm_forward", ("batchnorm_backward_alt", "batchnorm_backward")),
          "layernorm": ("layernorm_forward", ("layernorm_backward",))}
 
@@ -46,7 +52,14 @@ class Composer:
     """One network's runs through the student's layers; `broken` lists the layers whose
     answers differ from the reference's on the same inputs, `used` every layer called."""
 
-    def __init__(self, student, reference, settings, init, bn_backward=None):
+    def __init__(self, student, reference, settings, init, bn_backward=None, *, lenient=False,
+                 replaced=()):
+        """`lenient`: a layer that raises or answers wrong is noted broken and the reference's
+        answer carries the composition on (instead of CannotCompose). `replaced`: forwards
+        (and their backwards) answered by the reference from the start, their calls recorded
+        in `tables` (grader/hidden_tests/substitutes.py)."""
+        self.lenient, self.replaced = lenient, set(replaced)
+        self.tables, self.entry_of, self.gradients_unread = {}, {}, False
         self.student, self.layers, self.settings = student, reference.layers, settings
         self.init = init
         self.depth = len(init["hidden_dims"]) + 1
@@ -73,11 +86,33 @@ class Composer:
         if time.monotonic() > self.settings.deadline:
             raise CannotCompose("out of time")
 
+    def reference_forward(self, function, args, note=True):
+        (out, _), after = reference_call(getattr(self.layers, function), args)
+        if function in self.replaced:
+            entries = self.tables.setdefault(function, {"kind": "forward", "entries": []})["entries"]
+            self.entry_of[id(args)] = len(entries)
+            entries.append({"index": len(entries), "args": copy.deepcopy(list(args)), "result": out,
+                            "after": {i: a for i, a in enumerate(after) if isinstance(a, dict)}})
+            if self.gradients_unread:   # the network still runs its backward: give it zeros
+                for name in PAIRS[function]:
+                    count = 1 if function in ("relu_forward", "dropout_forward") else 3
+                    zeros = tuple(np.zeros(np.shape(a)) for a in args[:count])
+                    self.tables.setdefault(name, {"kind": "backward", "entries": []})[
+                        "entries"].append({"forward": function, "index": entries[-1]["index"],
+                                           "dout": None, "result": zeros if count > 1 else zeros[0]})
+            self._note(function, False)
+        return np.asarray(out, dtype=float), after
+
     def forward(self, function, args):
         """The student's function(*args)[0] and the dict arguments as it left them."""
         self.in_time()
+        if function in self.replaced:
+            return self.reference_forward(function, args)
         reply = call(self.student, self.settings, function, args, pick=0, raw=True)
         out, _ = as_array(reply.result["result"]) if reply.ok else (None, None)
+        if out is None and self.lenient:
+            self._note(function, True)
+            return self.reference_forward(function, args)
         if out is None:
             raise CannotCompose(function)
         after = reply.result["args_after"]
@@ -90,11 +125,27 @@ class Composer:
                 wrong = wrong or not all(compare_key("", after[3], key, ref_args[3][key],
                                                      self.settings).ok for key in RUNNING)
             self._note(function, wrong)
+        if self.lenient and function in self.broken:
+            return self.reference_forward(function, args)
         return out, after
+
+    def reference_backward(self, forward, backward, args, dout):
+        _, grads = reference_forward_backward(self.layers, forward, backward, args, dout)
+        if forward in self.replaced:
+            for name in PAIRS[forward]:
+                self.tables.setdefault(name, {"kind": "backward", "entries": []})["entries"].append(
+                    {"forward": forward, "index": self.entry_of[id(args)], "dout": [np.array(dout)],
+                     "result": grads if len(grads) > 1 else grads[0]})
+            self._note(backward, False)
+        return [np.asarray(g, dtype=float) for g in grads]
 
     def backward(self, forward, backward, args, dout):
         """The student's forward then backward on its own cache: the gradients as a tuple."""
         self.in_time()
+        if forward in self.replaced:
+            return self.reference_backward(forward, backward, args, dout)
+        if self.lenient and forward in self.broken:
+            return self.reference_backward(forward, backward, args, dout)
         reply = ask(self.student, self.settings, {
             "op": "forward_backward", "module": "layers", "forward": forward,
             "backward": backward, "args": list(args), "dout": dout}, raw=True)
@@ -102,6 +153,9 @@ class Composer:
         grads = grads if isinstance(grads, tuple) else (grads,)
         arrays = [as_array(g)[0] for g in grads]
         if any(a is None for a in arrays):
+            if self.lenient:
+                self._note(backward, True)
+                return self.reference_backward(forward, backward, args, dout)
             raise CannotCompose(backward)
         if forward == "dropout_forward":
             # the gradient of the student's own draw: out / x where x is not 0
@@ -112,12 +166,16 @@ class Composer:
                      and compare("", arrays[0][nonzero], (dout * out / np.where(nonzero, x, 1))[nonzero],
                                  self.settings.tolerance).ok)
             self._note(backward, not right and forward not in self.broken)
+            if self.lenient and backward in self.broken:
+                return self.reference_backward(forward, backward, args, dout)
         else:
             _, expected = reference_forward_backward(self.layers, forward, backward, args, dout)
             wrong = not all(compare("", a, e, self.settings.tolerance).ok
                             for a, e in zip(arrays, expected))
             forward_wrong = forward in self.broken
             self._note(backward, wrong and not forward_wrong)   # a wrong forward explains it
+        if self.lenient and backward in self.broken:
+            return self.reference_backward(forward, backward, args, dout)
         return arrays
 
     # ---- the network -------------------------------------------------------------------
@@ -125,6 +183,7 @@ class Composer:
     def run(self, params, X, y, want_grads=True) -> dict:
         """One loss() call: {"scores"} without y, else {"loss", "grads"} (or {"loss"})."""
         mode = "train" if y is not None else "test"
+        self.gradients_unread = y is not None and not want_grads
         for param in self.norm_params:
             if self.norm == "batchnorm":
                 param["mode"] = mode
@@ -134,19 +193,19 @@ class Composer:
         for i in range(1, self.depth):
             W, b = params["W%d" % i], params["b%d" % i]
             layer = {"affine": [h, W, b]}
-            h, _ = self.forward("affine_forward", [h, W, b])
+            h, _ = self.forward("affine_forward", layer["affine"])
             if self.norm:
                 before = copy.deepcopy(self.norm_params[i - 1])
                 args = [h, params["gamma%d" % i], params["beta%d" % i], before]
-                layer["norm"] = copy.deepcopy(args)
+                layer["norm"] = args     # (calls get copies: bn_param stays as it was before)
                 h, after = self.forward(NORMS[self.norm][0], args)
                 if isinstance(after[3], dict):
                     self.norm_params[i - 1] = after[3]
             layer["relu"] = [h]
-            h, _ = self.forward("relu_forward", [h])
+            h, _ = self.forward("relu_forward", layer["relu"])
             if self.dropout_param is not None:
                 layer["dropout"] = [h, dict(self.dropout_param)]
-                h, _ = self.forward("dropout_forward", [h, dict(self.dropout_param)])
+                h, _ = self.forward("dropout_forward", layer["dropout"])
             saved.append(layer)
         last = [h, params["W%d" % self.depth], params["b%d" % self.depth]]
         scores, _ = self.forward("affine_forward", last)
@@ -161,17 +220,28 @@ class Composer:
 
     def softmax(self, scores, y):
         self.in_time()
+        (ref_loss, ref_dx), _ = reference_call(self.layers.softmax_loss, [scores, y])
+        if "softmax_loss" in self.replaced:
+            entries = self.tables.setdefault("softmax_loss", {"kind": "forward", "entries": []})
+            entries["entries"].append({"index": len(entries["entries"]), "cache": False,
+                                       "args": [np.array(scores), np.array(y)],
+                                       "result": (ref_loss, ref_dx), "after": {}})
+            self._note("softmax_loss", False)
+            return float(ref_loss), np.asarray(ref_dx, dtype=float)
         reply = call(self.student, self.settings, "softmax_loss", [scores, y], raw=True)
         result = reply.result["result"] if reply.ok else None
-        if not isinstance(result, (tuple, list)) or len(result) != 2:
-            raise CannotCompose("softmax_loss")
-        loss, dscores = as_array(result[0])[0], as_array(result[1])[0]
+        usable = isinstance(result, (tuple, list)) and len(result) == 2
+        loss, dscores = (as_array(result[0])[0], as_array(result[1])[0]) if usable else (None, None)
         if loss is None or dscores is None or loss.size != 1:
-            raise CannotCompose("softmax_loss")
-        (ref_loss, ref_dx), _ = reference_call(self.layers.softmax_loss, [scores, y])
+            if not self.lenient:
+                raise CannotCompose("softmax_loss")
+            self._note("softmax_loss", True)
+            return float(ref_loss), np.asarray(ref_dx, dtype=float)
         tolerance = self.settings.tolerance
         self._note("softmax_loss", not (compare("", loss, ref_loss, tolerance).ok
                                         and compare("", dscores, ref_dx, tolerance).ok))
+        if self.lenient and "softmax_loss" in self.broken:
+            return float(ref_loss), np.asarray(ref_dx, dtype=float)
         return float(loss.ravel()[0]), dscores
 
     def gradients(self, params, saved, last, dscores) -> dict:

@@ -9,6 +9,7 @@ import numpy as np
 
 from grader.hidden_tests.checks import (
     as_array, compare, failed_check, fmt, norm_error, outcome, passed_check, shape_text)
+from grader.hidden_tests import substitutes
 from grader.hidden_tests.composition import compose
 from grader.hidden_tests.dependencies import relies_on, worth_checking
 from grader.hidden_tests.harness import (
@@ -26,13 +27,21 @@ def test(function, what):
     def make(run):
         @functools.wraps(run)
         def noting_adaptations(student, rng, reference, settings):
-            adapted = []
-            token = STARTER_ADAPTATIONS.set(adapted)
+            adapted, requests, replay_rng = [], [], copy.deepcopy(rng)
+            token, noted = STARTER_ADAPTATIONS.set(adapted), substitutes.REQUESTS.set(requests)
+
+            def attempt(rng):
+                try:
+                    return run(student, rng, reference, settings)
+                except StudentCallFailed as failure:
+                    return failure.result()
             try:
-                result = run(student, rng, reference, settings)
-            except StudentCallFailed as failure:
-                result = failure.result()
+                result = attempt(rng)
+                # A layer that raises or is wrong: the same test with it answered from a table.
+                result = substitutes.with_layers_replaced(
+                    result, lambda: attempt(replay_rng), student, reference, settings, requests)
             finally:
+                substitutes.REQUESTS.reset(noted)
                 STARTER_ADAPTATIONS.reset(token)
             if adapted:
                 result.data["starter_adaptations"] = adapted
@@ -84,7 +93,7 @@ def reference_model(reference, request):
 
 
 def ask_model(student, settings, request, header):
-    reply = ask(student, settings, {"op": "model", **request}, raw=True)
+    reply = ask(student, settings, {"op": "model", **substitutes.prepared(request)}, raw=True)
     answer = reply.result if reply.ok and isinstance(reply.result, dict) else reply.error
     adapted = STARTER_ADAPTATIONS.get(None)
     for item in answer.pop("adapted", None) or []:

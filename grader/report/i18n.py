@@ -218,6 +218,22 @@ UI: dict[str, dict[str, str]] = {
     "relation_network_after": {
         "en": "your {function} is consistent with your layers.",
         "zh": "你的 {function} 与你的各层一致。"},
+    "relation_substituted_above": {
+        "en": "Run again with the answers of the assignment's {deps} (recorded by the grader on "
+              "the inputs your other layers gave it) in place of yours, your other layers ({composed}) "
+              "as they are:",
+        "zh": "评分程序把你的 {deps} 换成作业中该函数在同样输入上的答案（由评分程序记录），你的其他各层"
+              "（{composed}）保持原样，再运行一次："},
+    "relation_substituted_after": {
+        "en": "your {function} is right once {deps} is.",
+        "zh": "只要 {deps} 正确，你的 {function} 就是对的。"},
+    "relation_cache_above": {
+        "en": "Your {deps} raised, so your {function} was called on a cache built from the "
+              "layer's inputs ({composed}):",
+        "zh": "你的 {deps} 抛出了异常，所以评分程序用由该层输入构造的缓存（{composed}）调用了你的 {function}："},
+    "relation_cache_after": {
+        "en": "your {function} is right for that cache.",
+        "zh": "对于这个缓存，你的 {function} 是对的。"},
     "relies_one": {
         "en": "{deps} is wrong; fix it first: {after} This test keeps its points.",
         "zh": "{deps} 是错的，请先修正它：{after}本测试的分数保留。"},

@@ -14,6 +14,7 @@ model, optimizer. Every argument is a fresh copy, so a function that overwrites 
 is judged on its answer alone. np.random and random are seeded with the request's np_seed
 before each operation.
 """
+import contextlib
 import importlib
 import inspect
 import os
@@ -193,7 +194,9 @@ class Child:
             init["dtype"] = np.dtype(init["dtype"]).type
         init, adapted = starter_keywords(network, init)
         try:
-            reply = self.build_and_run(network, init, request, adapted)
+            with substituted(self.workspace, self.modules.get("layers"),
+                             request.get("substitutes") or {}):
+                reply = self.build_and_run(network, init, request, adapted)
         except StudentError as exc:
             exc.info["adapted"] = adapted
             raise
@@ -399,6 +402,125 @@ def set_params(model, params, default_dtype):
         model.params.update(params)
     else:
         model.params = params
+
+
+# ---- layers replaced by the grader's recorded answers (grader/hidden_tests/substitutes.py)
+# A "model" request may carry {function: [entries]}: the answers of the assignment's layer,
+# recorded by the grader on the inputs its composition of the student's layers gave it. The
+# network then runs with that function (and its backward) answering from the table, so a
+# network whose only fault is a broken layer can be judged on its own code. Only recorded
+# numbers come in: no solution code enters this process.
+
+MATCH_TOLERANCE = 1e-6      # largest relative distance between a call's arrays and an entry's
+
+
+class SubstituteMiss(Exception):
+    """The network called a replaced layer with inputs the grader never recorded."""
+
+
+class SubstituteCache:
+    """The cache a replaced forward returns: which recorded call it was."""
+
+    __slots__ = ("function", "index")
+
+    def __init__(self, function, index):
+        self.function, self.index = function, index
+
+
+def distance(given, recorded):
+    """Relative distance of `given` arguments from `recorded` ones (inf when they differ in
+    kind): arrays compared by value (same size; a flattened copy counts), dicts by "mode"."""
+    worst = 0.0
+    for value, entry in zip(given, recorded):
+        if isinstance(entry, dict):
+            if not isinstance(value, dict) or value.get("mode") != entry.get("mode"):
+                return float("inf")
+            continue
+        if entry is None:
+            continue
+        try:
+            value = np.asarray(value, dtype=float).ravel()
+            entry = np.asarray(entry, dtype=float).ravel()
+        except (TypeError, ValueError):
+            return float("inf")
+        if value.shape != entry.shape:
+            return float("inf")
+        scale = max(float(np.abs(entry).max(initial=0.0)), 1e-12)
+        worst = max(worst, float(np.abs(value - entry).max(initial=0.0)) / scale)
+    return worst
+
+
+def nearest(entries, given, key, after=-1):
+    """The entry nearest `given`; among equally near ones (a run whose inputs to this layer
+    repeat an earlier run's), the first recorded after entry `after` (calls come in order)."""
+    distances = [distance(given, entry[key]) for entry in entries]
+    best = min(distances, default=float("inf"))
+    if not best <= MATCH_TOLERANCE:
+        return None
+    near = [entry for entry, d in zip(entries, distances) if d <= best + 1e-12]
+    return next((entry for entry in near if entry["index"] > after), near[0])
+
+
+def forward_proxy(name, entries):
+    last = [-1]
+
+    def proxy(*args, **kwargs):
+        entry = nearest(entries, list(args), "args", last[0])
+        if entry is None:
+            raise SubstituteMiss("%s was called on inputs the grader's composition of your layers "
+                                 "never gave it" % name)
+        last[0] = entry["index"]
+        for index, after in (entry.get("after") or {}).items():
+            if int(index) < len(args) and isinstance(args[int(index)], dict):
+                args[int(index)].update(fresh(after))
+        if entry.get("cache") is False:         # a function without a cache (softmax_loss)
+            return fresh(entry["result"])
+        return fresh(entry["result"]), SubstituteCache(name, entry["index"])
+    return proxy
+
+
+def backward_proxy(name, entries):
+    def proxy(dout, cache, *rest):
+        if not isinstance(cache, SubstituteCache):
+            raise SubstituteMiss("%s was given a cache that is not the one its forward returned"
+                                 % name)
+        mine = [e for e in entries if e["forward"] == cache.function and e["index"] == cache.index]
+        # (a run whose gradients the grader does not read: any gradients of the right shapes)
+        entry = next((e for e in mine if e["dout"] is None), None) or nearest(mine, [dout], "dout")
+        if entry is None:
+            raise SubstituteMiss("%s was given an upstream gradient the grader's composition of "
+                                 "your layers never gave it" % name)
+        return fresh(entry["result"])
+    return proxy
+
+
+@contextlib.contextmanager
+def substituted(workspace, layers, tables):
+    """Every reference to a replaced function, in the student's modules (layers, fc_net,
+    layer_utils, ...), points to its proxy for the duration; restored afterwards."""
+    if not tables or layers is None:
+        yield
+        return
+    proxies = {}
+    for name, table in tables.items():
+        original = getattr(layers, name, None)
+        if original is not None:
+            make = backward_proxy if table.get("kind") == "backward" else forward_proxy
+            proxies[id(original)] = make(name, table["entries"])
+    replaced = []
+    for module in list(sys.modules.values()):
+        path = os.path.abspath(getattr(module, "__file__", None) or "")
+        if not path.startswith(workspace + os.sep):
+            continue
+        for attribute, value in list(vars(module).items()):
+            if id(value) in proxies:
+                replaced.append((module, attribute, value))
+                setattr(module, attribute, proxies[id(value)])
+    try:
+        yield
+    finally:
+        for module, attribute, value in replaced:
+            setattr(module, attribute, value)
 
 
 def flush_student_output():
