@@ -92,7 +92,7 @@ class Composer:
             entries = self.tables.setdefault(function, {"kind": "forward", "entries": []})["entries"]
             self.entry_of[id(args)] = len(entries)
             entries.append({"index": len(entries), "args": copy.deepcopy(list(args)), "result": out,
-                            "after": {i: a for i, a in enumerate(after) if isinstance(a, dict)}})
+                            "after": [[i, a] for i, a in enumerate(after) if isinstance(a, dict)]})
             if self.gradients_unread:   # the network still runs its backward: give it zeros
                 for name in PAIRS[function]:
                     count = 1 if function in ("relu_forward", "dropout_forward") else 3
@@ -225,7 +225,7 @@ class Composer:
             entries = self.tables.setdefault("softmax_loss", {"kind": "forward", "entries": []})
             entries["entries"].append({"index": len(entries["entries"]), "cache": False,
                                        "args": [np.array(scores), np.array(y)],
-                                       "result": (ref_loss, ref_dx), "after": {}})
+                                       "result": (ref_loss, ref_dx), "after": []})
             self._note("softmax_loss", False)
             return float(ref_loss), np.asarray(ref_dx, dtype=float)
         reply = call(self.student, self.settings, "softmax_loss", [scores, y], raw=True)

@@ -4,8 +4,8 @@ import numpy as np
 
 from grader.hidden_tests.checks import (
     as_array, compare, describe_inputs, failed_check, outcome, passed_check, shape_text)
-from grader.hidden_tests.dependencies import relies_on
-from grader.hidden_tests.harness import call, forward_backward, hidden_test
+from grader.hidden_tests.dependencies import on_built_cache, relies_on
+from grader.hidden_tests.harness import StudentCallFailed, call, forward_backward, hidden_test
 from grader.results import Outcome
 
 test = hidden_test
@@ -116,8 +116,17 @@ def check_backward_mask(student, rng, settings, shape, dropout_param):
     header = ("Ran your dropout_forward then your dropout_backward on %s with dropout_param %s; "
               "dx must use the mask of that forward pass, scaled as the forward scaled it." % (
                   describe_inputs(x=x, dout=dout), dropout_param))
-    reply = forward_backward(student, settings, "dropout_forward", "dropout_backward",
-                             [x, dropout_param], dout, header=header)
+    try:
+        reply = forward_backward(student, settings, "dropout_forward", "dropout_backward",
+                                 [x, dropout_param], dout, header=header)
+    except StudentCallFailed as failure:    # the forward raised: the backward on a drawn mask
+        mask = (rng.random(shape) < p) / p
+        judged = on_built_cache(student, settings, failure, "dropout_forward", "dropout_backward",
+                                [x, dropout_param], dout, (dout * mask,), ("dx",),
+                                cache=("(dropout_param, mask)", (dict(dropout_param), mask)))
+        if judged is None:
+            raise
+        return judged
     out, dx = reply.result["forward"], reply.result["backward"]
     forward_check = compare("out of your dropout_forward", out, np.zeros(shape), np.inf)
     if not forward_check.ok:

@@ -470,7 +470,7 @@ def forward_proxy(name, entries):
             raise SubstituteMiss("%s was called on inputs the grader's composition of your layers "
                                  "never gave it" % name)
         last[0] = entry["index"]
-        for index, after in (entry.get("after") or {}).items():
+        for index, after in entry.get("after") or ():
             if int(index) < len(args) and isinstance(args[int(index)], dict):
                 args[int(index)].update(fresh(after))
         if entry.get("cache") is False:         # a function without a cache (softmax_loss)
