@@ -104,7 +104,6 @@ class TestResult:
     header: str = ""         # what was run, on what (shapes and settings, never values)
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)   # what else was found (an error message, ...)
-    hint: str = ""           # key of the knowledge point to show on failure (grader/report/hints.py)
     data: dict = field(default_factory=dict)   # scalars: seed, test_index, seconds, cells_run, ...
 
     @property

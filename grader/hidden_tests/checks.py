@@ -16,13 +16,11 @@ from grader.results import Finding, Mismatch, Outcome, TestResult, Verdict
 
 
 def found(passed: bool, outcome: Outcome | None = None, *, header: str = "",
-          findings: list[Finding] = (), notes: list[str] = (), hint: str = "",
-          **data) -> TestResult:
+          findings: list[Finding] = (), notes: list[str] = (), **data) -> TestResult:
     """What one hidden test found, before the catalogue names it and scoring gives it points."""
     outcome = outcome or (Outcome.PASSED if passed else Outcome.FAILED)
     return TestResult(function="", what="", group="", passed=passed, outcome=outcome,
-                      header=header, findings=list(findings), notes=list(notes), hint=hint,
-                      data=data)
+                      header=header, findings=list(findings), notes=list(notes), data=data)
 
 
 def with_diagnosis(result: TestResult, function: str, inputs: dict, got: dict, expected: dict,
@@ -141,7 +139,7 @@ def passed_check(name: str, line: str) -> Finding:
     return Finding(name, True, Verdict.NOTE, text=line)
 
 
-def outcome(header: str, checks: list[Finding], hint: str = "", notes: list[str] = (),
+def outcome(header: str, checks: list[Finding], *, notes: list[str] = (),
             outcome: Outcome | None = None, **data) -> TestResult:
     """The result of a test made of checks: passed when there are checks and all are right;
     a STUB when every wrong one is a None (the stub's message says it all)."""
@@ -149,7 +147,7 @@ def outcome(header: str, checks: list[Finding], hint: str = "", notes: list[str]
     passed = bool(scored) and all(c.ok for c in scored)
     if outcome is None and not passed and all(c.ok or c.verdict is Verdict.NONE for c in scored):
         outcome = Outcome.STUB
-    return found(passed, outcome, header=header, findings=checks, notes=notes, hint=hint, **data)
+    return found(passed, outcome, header=header, findings=checks, notes=notes, **data)
 
 
 def describe_inputs(**named) -> str:

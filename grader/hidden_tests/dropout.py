@@ -3,7 +3,8 @@ student's own, so there is no reference output to compare with."""
 import numpy as np
 
 from grader.hidden_tests.checks import (
-    as_array, compare, describe_inputs, failed_check, outcome, passed_check, shape_text)
+    as_array, compare, describe_inputs, failed_check, outcome, passed_check, shape_text,
+    with_diagnosis)
 from grader.hidden_tests.dependencies import on_built_cache, relies_on
 from grader.hidden_tests.harness import StudentCallFailed, call, forward_backward, hidden_test
 from grader.results import Outcome
@@ -27,7 +28,7 @@ def run_forwards(student, settings, header, calls):
         reply = call(student, settings, "dropout_forward", [x, dropout_param], pick=0, header=header)
         usable = compare("out", reply.result["result"], np.zeros(x.shape), np.inf)
         if not usable.ok:
-            return None, outcome(header, [usable], "dropout_keep")
+            return None, outcome(header, [usable])
         outputs.append(as_array(reply.result["result"])[0].reshape(x.shape))   # (axes of 1)
     return outputs, None
 
@@ -42,7 +43,7 @@ def keep_rate(student, rng, reference, settings):
                                     [(x, {"mode": "train", "p": p}) for p in ps])
     if failure:
         return failure
-    checks, dropping = [], True
+    checks, dropping, failing = [], True, None
     for p, out in zip(ps, outputs):
         rate = float(np.mean(out != 0))
         margin = SIGMAS * np.sqrt(p * (1 - p) / x.size)
@@ -50,8 +51,19 @@ def keep_rate(student, rng, reference, settings):
         checks.append((passed_check if abs(rate - p) <= margin else failed_check)(
             "p=%g" % p, text))
         dropping = dropping and abs(rate - (1 - p)) <= margin
-    result = outcome(header, checks, "dropout_keep")
-    return with_contract(result, dropping)
+        if failing is None and not checks[-1].ok:
+            failing = (p, out)
+    result = with_contract(outcome(header, checks), dropping)
+    if failing is None:
+        return result
+    return train_mode_diagnosis(result, x, failing[0], failing[1], settings)
+
+
+def train_mode_diagnosis(result, x, p, out, settings):
+    """The diagnosis of a train-mode call (grader/feedback/diagnose.py): the draws are the
+    student's, so there is no expected output; the mistakes are told by their properties."""
+    return with_diagnosis(result, "dropout_forward", {"x": x, "dropout_param": {"mode": "train", "p": p}},
+                          {"out": out}, {}, settings.tolerance)
 
 
 def with_contract(result, p_drops: bool):
@@ -78,7 +90,8 @@ def scaling(student, rng, reference, settings):
     if not kept.any():
         checks.append(failed_check("kept units", "none: every output is 0"))
     p_drops = kept.any() and compare("", outputs[0][kept], x[kept] / (1 - p), settings.tolerance).ok
-    return with_contract(outcome(header, checks, "dropout_scale"), p_drops)
+    result = with_contract(outcome(header, checks), p_drops)
+    return train_mode_diagnosis(result, x, p, outputs[0], settings)
 
 
 @test("dropout_forward", "test mode is the identity")
@@ -87,8 +100,9 @@ def test_mode(student, rng, reference, settings):
     header = "Ran your dropout_forward in test mode on %s, p = %g." % (describe_inputs(x=x), p)
     reply = call(student, settings, "dropout_forward", [x, {"mode": "test", "p": p}], pick=0,
                  header=header)
-    return outcome(header, [compare("out", reply.result["result"], x, settings.tolerance)],
-                   "dropout_test_mode")
+    result = outcome(header, [compare("out", reply.result["result"], x, settings.tolerance)])
+    return with_diagnosis(result, "dropout_forward", {"x": x, "dropout_param": {"mode": "test", "p": p}},
+                          {"out": reply.result["result"]}, {"out": x}, settings.tolerance)
 
 
 @test("dropout_forward", "the same seed gives the same mask, another seed another one")
@@ -107,7 +121,7 @@ def seeded(student, rng, reference, settings):
                   "same seed twice", "same mask" if same else "different masks"),
               (passed_check if different else failed_check)(
                   "another seed", "another mask" if different else "the same mask")]
-    return outcome(header, checks, "dropout_seed")
+    return outcome(header, checks)
 
 
 def check_backward_mask(student, rng, settings, shape, dropout_param):
@@ -135,11 +149,20 @@ def check_backward_mask(student, rng, settings, shape, dropout_param):
             "your forward pass."])
     out = as_array(out)[0].reshape(shape)
     kept = out != 0
-    result = outcome(header, [compare("dx", dx, dout * kept / p, settings.tolerance)], "dropout_backward")
-    if result.passed or result.outcome is not Outcome.FAILED:
-        return result
+    expected = dout * kept / p
+    result = outcome(header, [compare("dx", dx, expected, settings.tolerance)])
+    if not result.passed and result.outcome is Outcome.FAILED:
+        result = judged_by_own_forward(result, x, out, dx, dout, p, settings)
+    # (a backward consistent with a wrong forward is not diagnosed: with_diagnosis skips it)
+    return with_diagnosis(result, "dropout_backward",
+                          {"x": x, "dropout_param": dict(dropout_param), "dout": dout, "out": out},
+                          {"dx": dx}, {"dx": expected}, settings.tolerance)
+
+
+def judged_by_own_forward(result, x, out, dx, dout, p, settings):
     # Dropout is linear in x, so the gradient of the student's own forward is out / x (x has
     # no zeros): a backward right for a forward that scales wrongly relies on that forward.
+    kept = out != 0
     local = out / x
     forward_scales_right = compare("", local[kept], np.full(int(kept.sum()), 1 / p),
                                    settings.tolerance).ok

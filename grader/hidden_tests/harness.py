@@ -194,7 +194,7 @@ def numerical_gradients(student, settings, function, args, wrt: dict, dout, *,
 # --------------------------------------------------------------------------- generic checks
 
 
-def check_forward(student, reference, settings, function, args, names, hint, *,
+def check_forward(student, reference, settings, function, args, names, *,
                   module="layers", written_back: dict | None = None, own=None) -> TestResult:
     """Student's out (result[0]) against the reference's on the same inputs; written_back
     ({argument index: [keys]}) also compares what both left in dict arguments. `own`
@@ -212,7 +212,7 @@ def check_forward(student, reference, settings, function, args, names, hint, *,
             checks.append(compare_key(names[index], after, key, ref_args[index][key], settings))
             got[key] = after.get(key) if isinstance(after, dict) else None
             wanted[key] = ref_args[index][key]
-    result = outcome(header, checks, hint)
+    result = outcome(header, checks)
     if own is not None and not result.passed:
         result = own(student, reference, settings, result, args, reply.result)
     return with_diagnosis(result, function, dict(zip(names, args)), got, wanted,
@@ -230,7 +230,7 @@ def compare_key(owner: str, mapping, key: str, expected, settings) -> Finding:
 
 
 def check_backward(student, rng, reference, settings, *, forward, backward, args, names,
-                   wrt: dict, hint, module="layers", own=None) -> TestResult:
+                   wrt: dict, module="layers", own=None) -> TestResult:
     """The student's backward (fed by the student's own forward's cache) against the
     reference's; when that fails, the numerical gradient of the student's forward tells a
     wrong forward from a wrong backward. wrt: {gradient name: argument index}, in the
@@ -258,17 +258,17 @@ def check_backward(student, rng, reference, settings, *, forward, backward, args
         got = (got,)
     if not isinstance(got, tuple) or len(got) != len(wrt):
         if got is None:
-            return outcome(header, [compare(", ".join(wrt), None, 0.0, 1.0)], hint)
+            return outcome(header, [compare(", ".join(wrt), None, 0.0, 1.0)])
         count = "%d values" % len(got) if isinstance(got, tuple) else "a %s" % type(got).__name__
         return found(False, Outcome.BAD_RETURN, header=header, where=backward, returned=count,
                      expected=list(wrt))
     tolerance = settings.tolerance
     checks = [compare(name, value, ref, tolerance) for name, value, ref in zip(wrt, got, expected)]
     if all(check.ok for check in checks) or any(check.verdict is Verdict.NONE for check in checks):
-        result = outcome(header, checks, hint)
+        result = outcome(header, checks)
     else:
         result = diagnose(student, settings, header, checks, got, reply.result["forward"], ref_out,
-                          forward, args, wrt, dout, hint, module)
+                          forward, args, wrt, dout, module)
         if own is not None:
             result = own(student, reference, settings, result, args, got, dout,
                          reply.result["forward"])
@@ -277,7 +277,7 @@ def check_backward(student, rng, reference, settings, *, forward, backward, args
 
 
 def diagnose(student, settings, header, checks, got, student_out, ref_out, forward, args,
-             wrt, dout, hint, module, labels=("forward", "backward")) -> TestResult:
+             wrt, dout, module, labels=("forward", "backward")) -> TestResult:
     """Add the verdict of a numerical gradient of the student's own forward. `checks`
     compared the gradients `got` (ordered like wrt) with the reference."""
     forward_check = compare(labels[0], student_out, ref_out, settings.tolerance)
@@ -285,7 +285,7 @@ def diagnose(student, settings, header, checks, got, student_out, ref_out, forwa
     numeric, why_not = (None, "it returned None") if student_out is None else \
         numerical_gradients(student, settings, forward, args, wrt, dout, module=module)
     if numeric is None:
-        return outcome(header, checks + [forward_check], hint, labels=list(labels),
+        return outcome(header, checks + [forward_check], labels=list(labels),
                        no_numeric_gradient=why_not)
     numeric_checks = [compare(name, value, numeric[name], settings.numeric_tolerance, metric="norm")
                       for name, value in zip(wrt, got)]
@@ -300,5 +300,5 @@ def diagnose(student, settings, header, checks, got, student_out, ref_out, forwa
         verdict = Outcome.FORWARD_WRONG
     else:
         verdict = Outcome.BOTH_WRONG
-    return outcome(header, checks + [forward_check] + numeric_checks, hint, outcome=verdict,
+    return outcome(header, checks + [forward_check] + numeric_checks, outcome=verdict,
                    labels=list(labels))

@@ -18,35 +18,33 @@ def affine_inputs(rng, shape, M, scale=1.0):
 @test("affine_forward", "2-D input")
 def affine_forward_2d(student, rng, reference, settings):
     return check_forward(student, reference, settings, "affine_forward",
-                         affine_inputs(rng, (6, 5), 3), ("x", "w", "b"), "affine")
+                         affine_inputs(rng, (6, 5), 3), ("x", "w", "b"))
 
 
 @test("affine_forward", "4-D input reshaped to rows")
 def affine_forward_4d(student, rng, reference, settings):
     return check_forward(student, reference, settings, "affine_forward",
-                         affine_inputs(rng, (3, 2, 4, 5), 7), ("x", "w", "b"), "affine")
+                         affine_inputs(rng, (3, 2, 4, 5), 7), ("x", "w", "b"))
 
 
 @test("affine_forward", "N=1, odd sizes")
 def affine_forward_single(student, rng, reference, settings):
     return check_forward(student, reference, settings, "affine_forward",
-                         affine_inputs(rng, (1, 3, 3), 5, scale=10.0), ("x", "w", "b"), "affine")
+                         affine_inputs(rng, (1, 3, 3), 5, scale=10.0), ("x", "w", "b"))
 
 
 @test("affine_backward", "2-D input")
 def affine_backward_2d(student, rng, reference, settings):
     return check_backward(student, rng, reference, settings, forward="affine_forward",
                           backward="affine_backward", args=affine_inputs(rng, (5, 6), 4),
-                          names=("x", "w", "b"), wrt={"dx": 0, "dw": 1, "db": 2},
-                          hint="affine_back")
+                          names=("x", "w", "b"), wrt={"dx": 0, "dw": 1, "db": 2})
 
 
 @test("affine_backward", "3-D input, dx keeps the input shape")
 def affine_backward_3d(student, rng, reference, settings):
     return check_backward(student, rng, reference, settings, forward="affine_forward",
                           backward="affine_backward", args=affine_inputs(rng, (3, 2, 3), 5),
-                          names=("x", "w", "b"), wrt={"dx": 0, "dw": 1, "db": 2},
-                          hint="affine_back")
+                          names=("x", "w", "b"), wrt={"dx": 0, "dw": 1, "db": 2})
 
 
 def relu_input(rng, shape):
@@ -57,27 +55,27 @@ def relu_input(rng, shape):
 @test("relu_forward", "mixed signs, 3-D input")
 def relu_forward_mixed(student, rng, reference, settings):
     return check_forward(student, reference, settings, "relu_forward",
-                         [relu_input(rng, (4, 3, 5))], ("x",), "relu")
+                         [relu_input(rng, (4, 3, 5))], ("x",))
 
 
 @test("relu_forward", "all-negative input")
 def relu_forward_negative(student, rng, reference, settings):
     return check_forward(student, reference, settings, "relu_forward",
-                         [-rng.uniform(0.1, 3.0, (7, 3))], ("x",), "relu")
+                         [-rng.uniform(0.1, 3.0, (7, 3))], ("x",))
 
 
 @test("relu_backward", "mixed signs")
 def relu_backward_mixed(student, rng, reference, settings):
     return check_backward(student, rng, reference, settings, forward="relu_forward",
                           backward="relu_backward", args=[relu_input(rng, (6, 5))], names=("x",),
-                          wrt={"dx": 0}, hint="relu_back")
+                          wrt={"dx": 0})
 
 
 @test("relu_backward", "4-D input")
 def relu_backward_4d(student, rng, reference, settings):
     return check_backward(student, rng, reference, settings, forward="relu_forward",
                           backward="relu_backward", args=[relu_input(rng, (2, 3, 2, 4))],
-                          names=("x",), wrt={"dx": 0}, hint="relu_back")
+                          names=("x",), wrt={"dx": 0})
 
 
 def check_softmax(student, rng, reference, settings, x, y):
@@ -92,10 +90,10 @@ def check_softmax(student, rng, reference, settings, x, y):
     checks = [compare("loss", got[0], loss, settings.tolerance),
               compare("dx", got[1], dx, settings.tolerance)]
     if checks[1].ok or any(check.verdict is Verdict.NONE for check in checks):
-        result = outcome(header, checks, "softmax")
+        result = outcome(header, checks)
     else:
         result = diagnose(student, settings, header, checks, got[1:], got[0], loss, "softmax_loss",
-                          [x, y], {"dx": 0}, 1.0, "softmax", "layers", labels=("loss", "dx"))
+                          [x, y], {"dx": 0}, 1.0, "layers", labels=("loss", "dx"))
     return with_diagnosis(result, "softmax_loss", {"x": x, "y": y},
                           {"loss": got[0], "dx": got[1]}, {"loss": loss, "dx": dx}, settings.tolerance)
 

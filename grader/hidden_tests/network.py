@@ -8,7 +8,8 @@ import functools
 import numpy as np
 
 from grader.hidden_tests.checks import (
-    as_array, compare, failed_check, fmt, norm_error, outcome, passed_check, shape_text)
+    as_array, compare, failed_check, fmt, norm_error, outcome, passed_check, shape_text,
+    with_diagnosis)
 from grader.hidden_tests import substitutes
 from grader.hidden_tests.composition import compose
 from grader.hidden_tests.dependencies import relies_on, worth_checking
@@ -145,6 +146,22 @@ def missing_on_both(owner, mine, key):
     return failed_check(name, "present, though your batchnorm_forward does not write it")
 
 
+def diagnosed(result, request, mine: dict, theirs: dict, settings):
+    """The diagnosis of the last run of `request` (grader/feedback/diagnose.py): its loss,
+    grads, scores and the running averages of its bn_params, the student's and the reference's."""
+    def outputs(run):
+        run = run if isinstance(run, dict) else {}
+        kept = {key: run[key] for key in ("loss", "grads", "scores") if key in run}
+        if "bn_params" in run:
+            params = run["bn_params"]
+            kept["bn_params"] = [{key: param[key] for key in ("running_mean", "running_var")
+                                  if key in param} if isinstance(param, dict) else param
+                                 for param in params] if isinstance(params, list) else params
+        return kept
+    return with_diagnosis(result, "FullyConnectedNet", request, outputs(mine), outputs(theirs),
+                          settings.tolerance)
+
+
 def judged_by_layers(student, reference, settings, result, request, compared, want_grads=True):
     """A failed network test against the student's own layers composed by the grader
     (grader/hidden_tests/composition.py); compared(composed runs) -> findings."""
@@ -178,10 +195,10 @@ def loss_test(student, rng, reference, settings, init, N, input_shape=None, with
             checks += compare_bn_params(mine.get("bn_params"), expected["bn_params"], settings)
         return checks
 
-    result = outcome(header, checks_against(theirs),
-                     "net_loss" if not with_bn_params else "net_loss net_bn_net")
-    return judged_by_layers(student, reference, settings, result, request,
-                            lambda composed: checks_against(composed[0]))
+    result = outcome(header, checks_against(theirs))
+    result = judged_by_layers(student, reference, settings, result, request,
+                              lambda composed: checks_against(composed[0]))
+    return diagnosed(result, request, mine, theirs, settings)
 
 
 # --------------------------------------------------------------------------- initialization
@@ -233,16 +250,25 @@ def init_test(student, reference, settings, inits):
     header = "Built %s and checked the initial params." % " and ".join(
         "FullyConnectedNet(%s)" % ", ".join("%s=%r" % (k, v) for k, v in init.items() if k != "dtype")
         for init in inits)
-    checks = []
+    checks, failing = [], None
     for init in inits:
         request = {"init": init, "return_init": True, "runs": []}
         reply = ask_model(student, settings, request, header)
         expected = reference_model(reference, request)["init_params"]
-        for check in init_checks(reply.result.get("init_params"), expected, init["weight_scale"]):
+        mine = init_checks(reply.result.get("init_params"), expected, init["weight_scale"])
+        for check in mine:
             if len(inits) > 1:
                 check.quantity = "%s: %s" % (init.get("normalization"), check.quantity)
             checks.append(check)
-    return outcome(header, checks, "net_init")
+        if failing is None and not all(check.ok for check in mine):
+            failing = init, reply.result.get("init_params")
+    result = outcome(header, checks)
+    if failing is None:
+        return result
+    # The initial values are random: the mistakes are told by the names and statistics
+    # of the student's parameters, with no expected values.
+    return with_diagnosis(result, "FullyConnectedNet", {"init": failing[0], "runs": []},
+                          {"params": failing[1]}, {}, settings.tolerance)
 
 
 @test("FullyConnectedNet", "parameter names, shapes and initialization")
@@ -299,9 +325,10 @@ def scores_batchnorm(student, rng, reference, settings):
         return ([compare("scores", mine.get("scores"), expected["scores"], settings.tolerance)]
                 + compare_bn_params(mine.get("bn_params"), expected["bn_params"], settings))
 
-    result = outcome(header, checks_against(theirs), "net_bn_net")
-    return judged_by_layers(student, reference, settings, result, request,
-                            lambda composed: checks_against(composed[-1]), want_grads=False)
+    result = outcome(header, checks_against(theirs))
+    result = judged_by_layers(student, reference, settings, result, request,
+                              lambda composed: checks_against(composed[-1]), want_grads=False)
+    return diagnosed(result, request, mine, theirs, settings)
 
 
 @test("FullyConnectedNet", "scores when y is None, N=1")
@@ -313,9 +340,10 @@ def scores_plain(student, rng, reference, settings):
     reply = ask_model(student, settings, request, header)
     expected = reference_model(reference, request)["runs"][0]["scores"]
     mine = reply.result["runs"][0].get("scores")
-    result = outcome(header, [compare("scores", mine, expected, settings.tolerance)], "net_loss")
-    return judged_by_layers(student, reference, settings, result, request, lambda composed: [
+    result = outcome(header, [compare("scores", mine, expected, settings.tolerance)])
+    result = judged_by_layers(student, reference, settings, result, request, lambda composed: [
         compare("scores", mine, composed[0]["scores"], settings.tolerance)])
+    return diagnosed(result, request, {"scores": mine}, {"scores": expected}, settings)
 
 
 # --------------------------------------------------------------------------- dropout
@@ -361,11 +389,10 @@ def dropout_net(student, rng, reference, settings):
     answers = reply.result["runs"]
     grads = answers[0].get("grads")
     if not isinstance(grads, dict) or not grads:
-        return outcome(header, [failed_check("grads", "empty or not a dict — is loss() still the stub?")],
-                       "net_dropout_net")
+        return outcome(header, [failed_check("grads", "empty or not a dict — is loss() still the stub?")])
     losses = [run.get("loss") for run in answers[1:-1]]
     if not all(isinstance(as_array(v)[0], np.ndarray) and np.size(v) == 1 for v in losses):
-        return outcome(header, [failed_check("loss", "not a number")], "net_dropout_net")
+        return outcome(header, [failed_check("loss", "not a number")])
     numeric = central_differences([float(np.ravel(v)[0]) for v in losses], plan)
     checks = [compare("grads[%r] vs numerical" % key, grads.get(key), value,
                       settings.numeric_tolerance, metric="norm") for key, value in numeric.items()]
@@ -392,7 +419,7 @@ def dropout_net(student, rng, reference, settings):
     mine_scores = answers[-1].get("scores")
     checks.append(compare("test-mode scores", mine_scores, expected_scores["runs"][0]["scores"],
                           settings.tolerance))
-    result = outcome(header, checks, "net_dropout_net")
+    result = outcome(header, checks)
 
     def checks_against(composed):
         # With the student's own layers (dropout_forward draws its mask from the seed) the

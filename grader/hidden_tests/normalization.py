@@ -5,7 +5,8 @@ import numpy as np
 
 from grader.hidden_tests import dependencies
 from grader.hidden_tests.checks import (
-    compare, describe_inputs, describe_value, failed_check, outcome, passed_check, shape_text)
+    compare, describe_inputs, describe_value, failed_check, outcome, passed_check, shape_text,
+    with_diagnosis)
 from grader.hidden_tests.harness import (
     StudentCallFailed, call, check_backward, check_forward, compare_key, reference_call, hidden_test)
 
@@ -24,7 +25,7 @@ def bn_forward(student, rng, reference, settings, x, bn_param):
     gamma, beta = affine_params(rng, x.shape[1])
     return check_forward(student, reference, settings, "batchnorm_forward",
                          [x, gamma, beta, bn_param], ("x", "gamma", "beta", "bn_param"),
-                         "bn_forward", written_back={3: ["running_mean", "running_var"]})
+                         written_back={3: ["running_mean", "running_var"]})
 
 
 @test("batchnorm_forward", "train mode, shifted and scaled input")
@@ -43,7 +44,7 @@ def bn_forward_single(student, rng, reference, settings):
     return bn_forward(student, rng, reference, settings, rng.normal(0, 2, (1, 6)), {"mode": "train"})
 
 
-def running_average_steps(student, rng, reference, settings, function, shape, bn_param, steps, hint):
+def running_average_steps(student, rng, reference, settings, function, shape, bn_param, steps):
     """`steps` train-mode calls, each side carrying its own bn_param from call to call, then
     one test-mode call that must use the running averages. A failing spatial batch norm is
     then replayed with the student's own batchnorm_forward."""
@@ -74,17 +75,32 @@ def running_average_steps(student, rng, reference, settings, function, shape, bn
         mine_outputs.append(reply.result["result"])
         expected_outputs.append(expected)
         mine, theirs = reply.result["args_after"][3], ref_args[3]
-    result = outcome(header, checks, hint)
+    result = outcome(header, checks)
     if function == "spatial_batchnorm_forward" and len(inputs) == steps + 1:
         result = dependencies.spatial_running_steps(student, settings, result, inputs, bn_param,
                                                     mine_outputs, expected_outputs, mine_after)
-    return result
+    return with_diagnosis(result, function, *running_evidence(
+        bn_param, inputs, mine_outputs, expected_outputs, mine, theirs), settings.tolerance)
+
+
+def running_evidence(bn_param, inputs, mine_outputs, expected_outputs, mine, theirs):
+    """The diagnosis's view of the calls made (grader/feedback/diagnose.py: a sequence of batch
+    norm calls): (inputs, got, expected), each side's running values as its last call left
+    them in its bn_param."""
+    steps = [{"x": x, "gamma": gamma, "beta": beta, "mode": "test" if testing else "train"}
+             for x, gamma, beta, testing in inputs]
+    def outputs(outs, param):
+        param = param if isinstance(param, dict) else {}
+        return {"out": outs[-1], "earlier_outs": list(outs[:-1]),
+                **{key: param.get(key) for key in ("running_mean", "running_var")}}
+    return ({"bn_param": dict(bn_param), "steps": steps}, outputs(mine_outputs, mine),
+            outputs(expected_outputs, theirs))
 
 
 @test("batchnorm_forward", "running averages over 4 train steps, custom eps and momentum, then test mode")
 def bn_forward_running(student, rng, reference, settings):
     return running_average_steps(student, rng, reference, settings, "batchnorm_forward", (7, 4),
-                                 {"mode": "train", "momentum": 0.7, "eps": 1e-3}, 4, "bn_forward")
+                                 {"mode": "train", "momentum": 0.7, "eps": 1e-3}, 4)
 
 
 @test("batchnorm_forward", "test mode uses the running averages; an unknown mode raises ValueError")
@@ -100,6 +116,7 @@ def bn_forward_test_mode(student, rng, reference, settings):
     reply = call(student, settings, "batchnorm_forward", args, pick=0, header=header)
     (expected, _), _ = reference_call(reference.layers.batchnorm_forward, args)
     checks = [compare("out", reply.result["result"], expected, settings.tolerance)]
+    got = {"out": reply.result["result"]}
     reply = call(student, settings, "batchnorm_forward", [x, gamma, beta, {**bn_param, "mode": "eval"}],
                  pick=0, raw=True)
     if reply.status == "raised" and reply.error.get("type") == "ValueError":
@@ -110,7 +127,9 @@ def bn_forward_test_mode(student, rng, reference, settings):
         checks.append(failed_check("mode 'eval'", "returned normally, expected a ValueError"))
     else:
         raise StudentCallFailed("batchnorm_forward", reply, header)
-    return outcome(header, checks, "bn_test")
+    return with_diagnosis(outcome(header, checks), "batchnorm_forward",
+                          dict(zip(("x", "gamma", "beta", "bn_param"), args)), got,
+                          {"out": expected}, settings.tolerance)
 
 
 # --------------------------------------------------------------------------- batchnorm backward
@@ -122,7 +141,7 @@ def bn_backward(student, rng, reference, settings, backward, x, gamma_scale=0.5)
     return check_backward(student, rng, reference, settings, forward="batchnorm_forward",
                           backward=backward, args=[x, gamma, beta, {"mode": "train"}],
                           names=("x", "gamma", "beta", "bn_param"),
-                          wrt={"dx": 0, "dgamma": 1, "dbeta": 2}, hint="bn_backward",
+                          wrt={"dx": 0, "dgamma": 1, "dbeta": 2},
                           own=dependencies.normalization_backward("batchnorm_forward", 0))
 
 
@@ -147,7 +166,7 @@ BN_BACKWARD_TESTS = tuple(
 def ln_forward(student, rng, reference, settings, x, ln_param):
     gamma, beta = affine_params(rng, x.shape[1])
     return check_forward(student, reference, settings, "layernorm_forward", [x, gamma, beta, ln_param],
-                         ("x", "gamma", "beta", "ln_param"), "ln_forward")
+                         ("x", "gamma", "beta", "ln_param"))
 
 
 def rows_with_scales(rng, N, D, scale_low, scale_high):
@@ -174,7 +193,7 @@ def ln_backward(student, rng, reference, settings, x):
     return check_backward(student, rng, reference, settings, forward="layernorm_forward",
                           backward="layernorm_backward", args=[x, gamma, beta, {}],
                           names=("x", "gamma", "beta", "ln_param"),
-                          wrt={"dx": 0, "dgamma": 1, "dbeta": 2}, hint="ln_backward",
+                          wrt={"dx": 0, "dgamma": 1, "dbeta": 2},
                           own=dependencies.normalization_backward("layernorm_forward", 1))
 
 
@@ -221,7 +240,7 @@ def sbn_forward(student, rng, reference, settings, x):
     gamma, beta = affine_params(rng, x.shape[1])
     return four_d_contract(x, lambda: check_forward(student, reference, settings, "spatial_batchnorm_forward",
                          [x, gamma, beta, {"mode": "train"}], ("x", "gamma", "beta", "bn_param"),
-                         "spatial", written_back={3: ["running_mean", "running_var"]},
+                         written_back={3: ["running_mean", "running_var"]},
                          own=dependencies.spatial_forward))
 
 
@@ -243,7 +262,7 @@ def sbn_forward_3d(student, rng, reference, settings):
 @test("spatial_batchnorm_forward", "test mode after 2 train steps (running averages)")
 def sbn_forward_test_mode(student, rng, reference, settings):
     return running_average_steps(student, rng, reference, settings, "spatial_batchnorm_forward",
-                                 (3, 4, 2, 3), {"mode": "train", "momentum": 0.6}, 2, "spatial")
+                                 (3, 4, 2, 3), {"mode": "train", "momentum": 0.6}, 2)
 
 
 def sbn_backward(student, rng, reference, settings, x):
@@ -252,7 +271,7 @@ def sbn_backward(student, rng, reference, settings, x):
                           backward="spatial_batchnorm_backward",
                           args=[x, gamma, beta, {"mode": "train"}],
                           names=("x", "gamma", "beta", "bn_param"),
-                          wrt={"dx": 0, "dgamma": 1, "dbeta": 2}, hint="spatial",
+                          wrt={"dx": 0, "dgamma": 1, "dbeta": 2},
                           own=dependencies.spatial_backward))
 
 
@@ -287,25 +306,25 @@ GN_NAMES = ("x", "gamma", "beta", "G", "gn_param")
 @test("spatial_groupnorm_forward", "G=2 groups of 3 channels")
 def gn_forward_groups(student, rng, reference, settings):
     return check_forward(student, reference, settings, "spatial_groupnorm_forward",
-                         gn_args(rng, (2, 6, 3, 4), 2, 2.0), GN_NAMES, "groupnorm")
+                         gn_args(rng, (2, 6, 3, 4), 2, 2.0), GN_NAMES)
 
 
 @test("spatial_groupnorm_forward", "G=1 (layer norm over C, H, W), tiny variance")
 def gn_forward_one_group(student, rng, reference, settings):
     return check_forward(student, reference, settings, "spatial_groupnorm_forward",
-                         gn_args(rng, (3, 4, 2, 3), 1, 1e-3), GN_NAMES, "groupnorm")
+                         gn_args(rng, (3, 4, 2, 3), 1, 1e-3), GN_NAMES)
 
 
 @test("spatial_groupnorm_forward", "G=C (one channel per group), N=1")
 def gn_forward_instance(student, rng, reference, settings):
     return check_forward(student, reference, settings, "spatial_groupnorm_forward",
-                         gn_args(rng, (1, 4, 3, 5), 4), GN_NAMES, "groupnorm")
+                         gn_args(rng, (1, 4, 3, 5), 4), GN_NAMES)
 
 
 def gn_backward(student, rng, reference, settings, args):
     return check_backward(student, rng, reference, settings, forward="spatial_groupnorm_forward",
                           backward="spatial_groupnorm_backward", args=args, names=GN_NAMES,
-                          wrt={"dx": 0, "dgamma": 1, "dbeta": 2}, hint="groupnorm",
+                          wrt={"dx": 0, "dgamma": 1, "dbeta": 2},
                           own=dependencies.groupnorm_backward())
 
 

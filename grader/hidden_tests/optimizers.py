@@ -116,10 +116,10 @@ def check_rule(student, rng, reference, settings, rule, shape, config, steps=5):
                                      "(steps after it cannot be run)" % type(mine[i]["next_w"]).__name__)
         if len(mine) < steps and not_arrays:     # (a None says it all: still the stub)
             checks.append(failed_check("steps %d to %d" % (len(mine) + 1, steps), "not run"))
-        return outcome(header, checks, rule)
+        return outcome(header, checks)
     checks = trajectory_checks(rule, mine, theirs, tolerance)
     if all(check.ok for check in checks):
-        return outcome(header, checks, rule)
+        return outcome(header, checks)
     contract = {}
     for key, trajectory in variant_steps(rule, w, dws, config, theirs).items():
         other = trajectory_checks(rule, mine, trajectory, tolerance)
@@ -130,12 +130,12 @@ def check_rule(student, rng, reference, settings, rule, shape, config, steps=5):
             break
         for check in other:
             check.variant = key
-        return outcome(header, other, rule, variant=key)
+        return outcome(header, other, variant=key)
     final, expected = mine[-1]["config"], theirs[-1][1]
     final = final if isinstance(final, dict) else {}
     got = {"next_w": mine[-1]["next_w"], **{key: final.get(key) for key in STATE_KEYS[rule]}}
     wanted = {"next_w": theirs[-1][0], **{key: expected[key] for key in STATE_KEYS[rule]}}
-    return with_diagnosis(outcome(header, checks, rule, **contract), rule,
+    return with_diagnosis(outcome(header, checks, **contract), rule,
                           {"w": w, "dws": dws, "config": config}, got, wanted, tolerance)
 
 

@@ -1,7 +1,7 @@
 """Stage 6, report: every output is a rendering of the results model (grader/results.py), and
 only this package writes prose or applies visibility.
 
-    prose.py           a test's output text, from its findings (hints.py: hint texts by key)
+    prose.py           a test's output text, from its findings; i18n.py: its words by key
     details.py         detail lines, the submission summary (scalars and shapes, never arrays)
     text.py            safe text: control characters, arrays and hidden numbers removed
     gradescope_json.py results.json        markdown.py  report.md, report.html

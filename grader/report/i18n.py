@@ -2,7 +2,7 @@
 
 `say(key, lang, **values)` renders one entry: lang "en", "zh", or "both" (English, then the
 Chinese on its own line or after " / " for short labels). Every string the report writes for a
-student comes from here, from grader/report/hints.py or from the mistake catalogue; a test checks
+student comes from here or from the mistake catalogue (grader/feedback/); a test checks
 that every key exists in both languages and that no entry contains solution code.
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Safe text for the reports: free text a student may see, and the Markdown that shows it.
 
 `clean_text` drops control/ANSI characters, elides runs of array values and caps the length;
-`shown_output` also withholds every number of a hidden test's output (outside its hint line);
+`shown_output` also withholds every number of a hidden test's output;
 `md_inline` / `md_fenced` make Markdown that renders as the literal text. The renderers in
 grader/report/ go through these.
 """

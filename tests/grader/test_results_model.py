@@ -42,7 +42,7 @@ def every_kind_of_result() -> SubmissionResult:
         messages=["a note"], warnings=["a warning"], notebooks=["notebooks/A.ipynb"],
         tests=[TestResult("batchnorm_backward", "odd sizes", "batchnorm_backward", False,
                           Outcome.FORWARD_WRONG, max_score=1.6, score=0.8, visibility="hidden",
-                          header="Ran your forward", findings=findings, notes=["n"], hint="bn_backward",
+                          header="Ran your forward", findings=findings, notes=["n"],
                           data={"seed": 7, "labels": ["forward", "backward"], "seconds": 0.01})])
 
 
@@ -57,6 +57,20 @@ def test_to_json_and_from_json_round_trip_every_field():
 
 
 @pytest.mark.slow
+def test_no_hint_key_is_carried_any_more():
+    """The knowledge point of a failure comes from the diagnosis (grader/feedback/); the hint
+    keys the hidden tests used to pass, for a hints module since deleted, are gone."""
+    import inspect
+
+    from grader.hidden_tests import checks, harness
+    assert "hint" not in {f.name for f in dataclasses.fields(TestResult)}
+    for function in (checks.found, checks.outcome, harness.check_forward, harness.check_backward,
+                     harness.diagnose):
+        assert "hint" not in inspect.signature(function).parameters, function.__name__
+    hidden_tests = (ROOT / "grader" / "hidden_tests").rglob("*.py")
+    assert not [path.name for path in hidden_tests if "hint" in path.read_text()]
+
+
 def test_the_parent_gets_the_workers_model_not_a_reading_of_results_json(tmp_path):
     """A submission with a wrong backward (structured findings of every role) graded by a real
     worker process: the parent's model equals the one the worker wrote, field by field."""
