@@ -11,6 +11,7 @@ from collections.abc import Collection
 import grader
 from grader.report.i18n import say
 from grader.report.prose import diagnosis_of
+from grader.report.sentences import translated
 from grader.report.text import HIDDEN, clean_text, shown_output
 from grader.results import SubmissionResult, TestResult
 
@@ -84,7 +85,7 @@ def detail_lines(t: TestResult, hide: Collection[str] = HIDDEN,
         lines.append((say("relative_error", lang), f"{error} ({say('tolerance', lang)} "
                       f"{_real(t.tolerance)})" if t.tolerance is not None else error))
     if not withheld:
-        if shapes := _named(t.shapes, _shape):
+        if shapes := _named({translated(k, lang): v for k, v in t.shapes.items()}, _shape):
             lines.append((say("shapes", lang), shapes))
         if (m := t.first_mismatch) is not None:
             lines.append((say("first_mismatch", lang), say(

@@ -94,6 +94,26 @@ UI: dict[str, dict[str, str]] = {
     "warnings": {"en": "Warnings", "zh": "警告"},
     # ---- a test's output (grader/report/prose.py) ------------------------------------------
     "what_to_look_at": {"en": "What to look at:", "zh": "需要检查的地方："},
+    "f_expected": {"en": ", expected {expected}", "zh": "，期望 {expected}"},
+    "f_shape": {"en": "shape {shape}, expected {expected}", "zh": "形状 {shape}，期望 {expected}"},
+    "f_same_size": {"en": " (same number of entries: a reshape, a transpose or keepdims?)",
+                    "zh": "（元素个数相同：是变形、转置还是 keepdims 的问题？）"},
+    "f_non_finite": {
+        "en": "contains {value}{at} where the expected value is {expected} (an overflow, a division "
+              "by zero or the log of 0?)",
+        "zh": "{at}含有 {value}，而期望值是 {expected}（是溢出、除以零，还是对 0 取了对数？）"},
+    "f_at_index": {"en": " at index {index}", "zh": "在索引 {index} 处"},
+    "f_shape_then": {"en": "shape {shape}, ", "zh": "形状 {shape}，"},
+    "f_rel_error": {"en": "relative error", "zh": "相对误差"},
+    "f_norm_error": {"en": "relative error (of the norms)", "zh": "相对误差（按范数计）"},
+    "f_within": {"en": "{label} {error} within tolerance {tolerance}",
+                 "zh": "{label} {error}，在容差 {tolerance} 以内"},
+    "f_above": {"en": "{label} {error} above tolerance {tolerance}",
+                "zh": "{label} {error}，超出容差 {tolerance}"},
+    "f_mismatch": {"en": "; {where}: yours {yours}, expected {expected}",
+                   "zh": "；{where}：你的值 {yours}，期望值 {expected}"},
+    "f_first_mismatch": {"en": "first mismatch at index {index}", "zh": "第一个不一致处在索引 {index}"},
+    "f_the_value": {"en": "the value", "zh": "该值"},
     "stub": {"en": "returned None — is the function still the stub?",
              "zh": "返回了 None——这个函数是不是还没有实现？"},
     "grader_error": {

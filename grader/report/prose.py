@@ -8,6 +8,7 @@ from __future__ import annotations
 from grader.feedback import Diagnosis, sections, stored
 from grader.feedback.catalogue import load_catalogue
 from grader.report.i18n import say
+from grader.report.sentences import translated
 from grader.results import Finding, Outcome, TestResult, Verdict
 
 
@@ -26,38 +27,37 @@ def shape_text(shape) -> str:
 
 
 def finding_text(f: Finding, lang: str = "en") -> str:
-    """What was found about one quantity, after its name."""
+    """What was found about one quantity, after its name ("en" or "zh")."""
     if f.verdict is Verdict.NONE:
         return say("stub", lang)
     if f.verdict in (Verdict.NOT_NUMBERS, Verdict.NOTE):
-        return f.text
+        return translated(f.text, lang)
     if f.verdict is Verdict.EXACT:
-        return f.text + ("" if f.ok else ", expected %s" % f.expected_text)
+        return f.text + ("" if f.ok else say("f_expected", lang, expected=f.expected_text))
     if f.verdict is Verdict.SHAPE:
-        text = "shape %s, expected %s" % (shape_text(f.shape), shape_text(f.expected_shape))
+        text = say("f_shape", lang, shape=shape_text(f.shape), expected=shape_text(f.expected_shape))
         if _size(f.shape) == _size(f.expected_shape):
-            text += " (same number of entries: a reshape, a transpose or keepdims?)"
+            text += say("f_same_size", lang)
         return text
     m = f.first_mismatch
     if f.verdict is Verdict.NON_FINITE:
         index = tuple(m.index)
-        return ("contains %s%s where the expected value is %s (an overflow, a division by zero "
-                "or the log of 0?)" % (fmt(m.yours), " at index %s" % (index,) if index else "",
-                                      fmt(m.expected)))
-    label = "relative error" if f.metric != "norm" else "relative error (of the norms)"
-    text = "%s%s %.2e %s tolerance %.0e" % (
-        "" if f.shape is None else "shape %s, " % shape_text(f.shape), label, f.rel_error,
-        "within" if f.ok else "above", f.tolerance)
+        return say("f_non_finite", lang, value=fmt(m.yours), expected=fmt(m.expected),
+                   at=say("f_at_index", lang, index=index) if index else "")
+    text = say("f_within" if f.ok else "f_above", lang, error="%.2e" % f.rel_error,
+               tolerance="%.0e" % f.tolerance,
+               label=say("f_norm_error" if f.metric == "norm" else "f_rel_error", lang))
+    if f.shape is not None:
+        text = say("f_shape_then", lang, shape=shape_text(f.shape)) + text
     if m is not None:
         index = tuple(m.index)
-        text += "; %s: yours %s, expected %s" % (
-            "first mismatch at index %s" % (index,) if index else "the value",
-            fmt(m.yours), fmt(m.expected))
+        text += say("f_mismatch", lang, yours=fmt(m.yours), expected=fmt(m.expected),
+                    where=say("f_first_mismatch", lang, index=index) if index else say("f_the_value", lang))
     return text
 
 
 def finding_line(f: Finding, lang: str = "en") -> str:
-    return "%s: %s" % (f.quantity, finding_text(f, lang))
+    return "%s: %s" % (translated(f.quantity, lang), finding_text(f, lang))
 
 
 def _size(shape) -> int:
@@ -75,19 +75,23 @@ VERDICTS = {Outcome.BACKWARD_WRONG: "verdict_backward_wrong", Outcome.IMPRECISE:
 
 
 def output_of(t: TestResult, lang: str = "en") -> str:
-    """The whole text of one test's output, as the student reads it (before visibility)."""
+    """The whole text of one test's output, as the student reads it (before visibility); in
+    "both", a hidden test's output in English, then in Chinese."""
     if t.function.startswith("notebook "):
         return notebook_output(t, lang)
     if t.function.startswith("answer "):
         return answer_output(t, lang)
-    lines = [t.header] if t.header else []
+    if lang == "both":
+        english, chinese = output_of(t, "en"), output_of(t, "zh")
+        return english if english == chinese else english + "\n\n" + chinese
+    lines = [translated(t.header, lang)] if t.header else []
     if t.outcome is Outcome.NOT_RUN:
         return say(NOT_RUN[t.data.get("not_run", "before")], lang, what=say("a_test", lang))
     lines += adaptation_notes(t, lang)
     if t.outcome is Outcome.GRADER_ERROR:
         return say("grader_error", lang, error=t.notes[0] if t.notes else "")
     if t.outcome in FAILED_CALL or t.outcome in (Outcome.PROTOCOL, Outcome.NOT_LOADED):
-        message = t.notes[0] if t.notes else ""
+        message = translated(t.notes[0], lang) if t.notes else ""
         if t.outcome in FAILED_CALL:
             message = say(FAILED_CALL[t.outcome], lang, where=t.data.get("where", ""), message=message)
         return "\n".join(lines + [message] + _contract(t, lang))
@@ -100,7 +104,7 @@ def output_of(t: TestResult, lang: str = "en") -> str:
     lines += _gradient_verdict(t, lang)
     lines += _dependency_verdict(t, lang)
     lines += _contract(t, lang)
-    lines += list(t.notes)
+    lines += [translated(note, lang) for note in t.notes]
     return "\n".join(lines)
 
 
@@ -133,10 +137,11 @@ def _gradient_verdict(t: TestResult, lang: str) -> list[str]:
     forward = next((f for f in t.findings if f.role == "forward"), None)
     if forward is None:
         return []
-    fwd, bwd = t.data.get("labels", ("forward", "backward"))
+    fwd, bwd = (translated(label, lang) for label in t.data.get("labels", ("forward", "backward")))
     lines = [say("forward_vs_reference", lang, fwd=fwd, text=finding_text(forward, lang))]
     if "no_numeric_gradient" in t.data:
-        return lines + [say("no_numeric_gradient", lang, fwd=fwd, why=t.data["no_numeric_gradient"])]
+        return lines + [say("no_numeric_gradient", lang, fwd=fwd,
+                            why=translated(t.data["no_numeric_gradient"], lang))]
     lines.append(say("against_numeric", lang, fwd=fwd, bwd=bwd))
     lines += ["  " + finding_line(f, lang) for f in t.findings if f.role == "numeric"]
     if t.outcome in VERDICTS:       # (RELIES_ON_WRONG: _dependency_verdict says what they mean)

@@ -72,3 +72,70 @@ def test_the_rubric_chooses_the_language_and_refuses_others(tmp_path):
     path.write_text(SHIPPED_RUBRIC.read_text().replace('language = "en"', 'language = "fr"'))
     with pytest.raises(RubricError, match=r"report\.language must be one of"):
         load_rubric(path)
+
+
+# What may stay in Latin letters in a Chinese report: code and names (backticks, identifiers
+# with _ . ( or digits, settings in {} or []), the notebooks' own section titles (“...”), and
+# what the student's code raised (its message and traceback are the student's runtime's words).
+TITLE = re.compile(r"“[^”]*”")
+CODE_OR_NAME = re.compile(r"`[^`]*`|\{[^{}]*\}|\[[^\[\]]*\]|\S*[_.()=\d]\S*")
+ENGLISH_SENTENCE = re.compile(r"\b[A-Za-z]{3,}(?:[ ,;:'-]+[A-Za-z]{2,}){2,}\b")
+RAISED = re.compile(r"抛出了 .*$|^\s*File \".*$|^\s*\w+(?:Error|Exception)\b.*$|^\s{4}.*$")
+
+
+def english_left(report: str) -> list[str]:
+    """Lines of a Chinese report that still hold an English sentence of three or more words,
+    outside code and names. Test names (the ### headings) are names and stay as they are."""
+    left = []
+    for line in report.splitlines():
+        if line.startswith("#") or line.startswith("<"):
+            continue
+        text = CODE_OR_NAME.sub(" ", TITLE.sub(" ", RAISED.sub(" ", line)))
+        if ENGLISH_SENTENCE.search(text):
+            left.append(line)
+    return left
+
+
+@pytest.mark.slow     # grades a few one-mistake submissions (about a second each)
+def test_a_chinese_report_of_failing_hidden_tests_has_no_english_sentence_left(tmp_path):
+    """The hidden tests' headers and finding lines ("Ran your ...", "dx: relative error ...")
+    are said in Chinese too: running averages, dropout, the network, an update rule, a
+    backward pass checked against a numerical gradient, and code that raises."""
+    from tests.grader.feedback_students import MISTAKES
+    from tests.grader.test_diagnosis_end_to_end import graded
+    students = ("bn_running_overwritten", "dropout_p_is_drop_probability", "dropout_backward_not_rescaled",
+                "net_l2_without_half", "net_init_without_weight_scale", "bn_backward_no_var_path",
+                "momentum_sign_flipped", "affine_no_flatten", "sbn_fixed_4d_layout")
+    for mistake in students:
+        folder = tmp_path / mistake
+        folder.mkdir()
+        result = graded(folder, MISTAKES[mistake][0].files())
+        report = to_markdown(result, lang="zh")
+        assert "相对误差" in report and "你的" in report, mistake
+        assert english_left(report) == [], mistake
+        english = to_markdown(result, lang="en")
+        assert english_left(english), "the scan finds English where there is some"
+
+
+def test_the_finding_lines_and_headers_are_said_in_chinese():
+    from grader.report.prose import output_of
+    test = TestResult(
+        "batchnorm_forward", "running averages", "batchnorm_forward", False, Outcome.FAILED,
+        header="Ran your batchnorm_forward for 4 train-mode steps (a new x (7, 4) each step) "
+               "starting from bn_param {mode: 'train', momentum: 0.7} and carrying bn_param from "
+               "step to step, then once in test mode.",
+        findings=[Finding("out (train step 2)", False, Verdict.ABOVE, rel_error=0.5, tolerance=1e-7,
+                          shape=[7, 4], expected_shape=[7, 4], first_mismatch=Mismatch([0, 1], 1.0, 2.0)),
+                  Finding("bn_param['running_var']", False, Verdict.NOTE,
+                          text="missing after the call: write it back into bn_param")])
+    zh = output_of(test, "zh")
+    assert zh.splitlines() == [
+        "从 bn_param {mode: 'train', momentum: 0.7} 开始，在训练模式下把你的 batchnorm_forward 运行 4 步"
+        "（每步一个新的 x (7, 4)），每一步沿用上一步留下的 bn_param，最后在测试模式下运行一次。",
+        "  out（训练第 2 步）: 形状 (7, 4)，相对误差 5.00e-01，超出容差 1e-07；第一个不一致处在索引 (0, 1)"
+        "：你的值 1，期望值 2",
+        "  bn_param['running_var']: 调用之后不存在：请把它写回 bn_param"]
+    assert output_of(test, "en").splitlines()[1] == (
+        "  out (train step 2): shape (7, 4), relative error 5.00e-01 above tolerance 1e-07; first "
+        "mismatch at index (0, 1): yours 1, expected 2")
+    assert output_of(test, "both") == output_of(test, "en") + "\n\n" + zh
