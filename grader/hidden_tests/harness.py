@@ -246,10 +246,16 @@ def check_backward(student, rng, reference, settings, *, forward, backward, args
     try:
         reply = forward_backward(student, settings, forward, backward, args, dout, module=module,
                                  header=header)
-    except StudentCallFailed as failure:    # the forward raised: judge the backward alone
+    except StudentCallFailed as failure:    # judge the backward alone, on a right cache
         from grader.hidden_tests.dependencies import on_built_cache
+        from grader.hidden_tests.right_cache import on_right_cache
         judged = on_built_cache(student, settings, failure, forward, backward, args, dout,
                                 expected, wrt)
+        if judged is None and failure.reply.status == "raised":
+            judged = on_right_cache(student, reference, settings, failure.result(),
+                                    forward=forward, backward=backward, args=args, dout=dout,
+                                    expected=expected, names=wrt, module=module,
+                                    raised=failure.function == forward)
         if judged is None:
             raise
         return judged
@@ -269,11 +275,23 @@ def check_backward(student, rng, reference, settings, *, forward, backward, args
     else:
         result = diagnose(student, settings, header, checks, got, reply.result["forward"], ref_out,
                           forward, args, wrt, dout, module)
+        judged = result
         if own is not None:
-            result = own(student, reference, settings, result, args, got, dout,
+            judged = own(student, reference, settings, result, args, got, dout,
                          reply.result["forward"])
+        if judged.outcome is not Outcome.RELIES_ON_WRONG and not forward_ok(result):
+            from grader.hidden_tests.right_cache import on_right_cache
+            judged = on_right_cache(student, reference, settings, result, forward=forward,
+                                    backward=backward, args=args, dout=dout, expected=expected,
+                                    names=wrt, module=module) or judged
+        result = judged
     return with_diagnosis(result, backward, {**dict(zip(names, args)), "dout": dout},
                           dict(zip(wrt, got)), dict(zip(wrt, expected)), tolerance)
+
+
+def forward_ok(result: TestResult) -> bool:
+    """Whether diagnose() found the student's forward right (no such finding: right)."""
+    return all(f.ok for f in result.findings if f.role == "forward")
 
 
 def diagnose(student, settings, header, checks, got, student_out, ref_out, forward, args,

@@ -254,6 +254,15 @@ UI: dict[str, dict[str, str]] = {
     "relation_cache_after": {
         "en": "your {function} is right for that cache.",
         "zh": "对于这个缓存，你的 {function} 是对的。"},
+    "relation_right_cache_above": {
+        "en": "Your {deps} is wrong or raised, so your {function} was also called on the cache "
+              "the assignment's {deps} writes for this input (the same layout as the cache yours "
+              "returns):",
+        "zh": "你的 {deps} 是错的或抛出了异常，所以评分程序还用作业中的 {deps} 在这个输入上写出的缓存"
+              "（与你的 {deps} 返回的缓存布局相同）调用了你的 {function}："},
+    "relation_right_cache_after": {
+        "en": "your {function} is right for a right cache.",
+        "zh": "对于正确的缓存，你的 {function} 是对的。"},
     "relies_one": {
         "en": "{deps} is wrong; fix it first: {after} This test keeps its points.",
         "zh": "{deps} 是错的，请先修正它：{after}本测试的分数保留。"},
