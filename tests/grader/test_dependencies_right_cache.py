@@ -71,6 +71,9 @@ def test_probes_are_the_first_example_then_one_group():
     assert len(list(probes([x[:1], gamma, gamma, {}]))) == 0       # one example: nothing to cut
 
 
+BOTH_RAN = {"bn_stats_over_features", "gn_stats_without_spatial"}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("mistake, backward", [
     ("bn_stats_over_features", "batchnorm_backward"),               # wrong forward, same layout
@@ -88,6 +91,10 @@ def test_a_right_backward_keeps_its_points_on_a_right_cache(tmp_path, mistake, b
             assert "diagnosis" not in result.data
     on_right_cache = [r for r in results if r.data.get("relation") == "right_cache"]
     assert on_right_cache       # (some may be credited at the forward's statistics before)
+    # the right backward is not the gradient of these wrong forwards: the numerical gradient
+    # of the student's own forward, where it could be taken (both ran), did not credit it
+    verdicts = {r.data.get("gradient_verdict") for r in on_right_cache}
+    assert verdicts == ({"both_wrong"} if mistake in BOTH_RAN else {None})
     for result in on_right_cache:
         assert "%s is wrong; fix it first: your %s is right for a right cache" % (
             forward, backward) in output_of(result)
