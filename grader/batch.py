@@ -17,7 +17,6 @@ from pathlib import Path
 from tqdm import tqdm
 
 from grader.intake.submission import regular_files, submission_name
-from grader.isolation import sandbox
 from grader.report import write_reports
 from grader.results import SubmissionResult
 from grader.rubric import DEFAULT_RUBRIC, Rubric
@@ -113,15 +112,17 @@ def settle(out: Path, name: str, seed: int, fp: str, reason: str | None,
 
 
 def grade_batch(sources: list[Path], out: Path, *, jobs: int, seed: int, rubric: Rubric,
-                force: bool = False, progress: bool = True, batch_files: bool = True,
-                functions_only: bool = False, cluster: str | None = None,
-                pool: WorkerPool | None = None) -> list[SubmissionResult]:
+                isolation: str, force: bool = False, progress: bool = True,
+                batch_files: bool = True, functions_only: bool = False,
+                cluster: str | None = None, pool: WorkerPool | None = None
+                ) -> list[SubmissionResult]:
     """Grade `sources` into out/<name>/, then rebuild every report and batch-wide file under
     `out` from all the models there (grader/course/outputs.py). Returns the models the reports
     of `sources` show (manual points and late penalty applied). Grading runs on `jobs` local
-    workers (`pool`, when the caller started them already) or, given a scheduler address, on a
-    Dask cluster (grader/cluster.py); `functions_only`: the hidden tests without the notebooks
-    (the reports say so)."""
+    workers (`pool`, when the caller started them already) at the isolation level `isolation`
+    (decided once by the command line) or, given a scheduler address, on a Dask cluster
+    (grader/cluster.py: each machine decides its own, once); `functions_only`: the hidden
+    tests without the notebooks (the reports say so)."""
     out.mkdir(parents=True, exist_ok=True)
     rubric_path = Path(rubric.path)
     names, results, todo = set(), {}, []
@@ -154,7 +155,7 @@ def grade_batch(sources: list[Path], out: Path, *, jobs: int, seed: int, rubric:
         from grader.cluster import grade_on_cluster
         graded = grade_on_cluster(cluster, todo, out, **settings)
     else:
-        graded = _grade_locally(todo, out, jobs=jobs, pool=pool, **settings)
+        graded = _grade_locally(todo, out, jobs=jobs, pool=pool, isolation=isolation, **settings)
     for name, result in tqdm(graded, total=len(todo), unit="submission",
                              disable=not progress or not todo, desc="grading"):
         results[name] = result
@@ -177,15 +178,15 @@ def _prepare_batch_files(finished: queue.SimpleQueue) -> None:
             cached_fingerprint(document(result.code))
 
 
-def _grade_locally(todo, out: Path, *, jobs: int, pool: WorkerPool | None, seed: int,
-                   rubric_path: Path, timeout: float, language: str, functions_only: bool):
+def _grade_locally(todo, out: Path, *, jobs: int, pool: WorkerPool | None, isolation: str,
+                   seed: int, rubric_path: Path, timeout: float, language: str,
+                   functions_only: bool):
     """(name, result) for each of `todo` as it finishes, graded on `jobs` workers started once
     for the whole batch (grader/workers.py)."""
     if not todo:
         return
     jobs = max(1, min(jobs, len(todo)))
     lanes = kernel_lanes(jobs, len(todo))
-    isolation = sandbox.isolation_level()   # decided here, once: the workers never probe
     with contextlib.nullcontext(pool) if pool else WorkerPool(jobs, str(out.absolute())) as pool:
 
         def grade(source, name, fp):

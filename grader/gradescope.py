@@ -23,20 +23,22 @@ def autograder_root() -> Path:
     return Path(os.environ.get("AUTOGRADER_ROOT", "/autograder"))
 
 
-def run_gradescope(root: Path, rubric: Rubric, seed: int | None = None) -> Path:
-    """Grade root/submission and write root/results/results.json; returns that path."""
+def run_gradescope(root: Path, rubric: Rubric, seed: int | None = None, *,
+                   isolation: str) -> Path:
+    """Grade root/submission and write root/results/results.json; returns that path.
+    `isolation` is the run's isolation level (decided once by the command line)."""
     submission = root / "submission"
     results_dir = root / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
     seed = secrets.randbelow(2**31) if seed is None else seed
     if not submission.exists():
-        write_reports(SubmissionResult(name="submission", seed=seed,
+        write_reports(SubmissionResult(name="submission", seed=seed, isolation=isolation,
                                        error=f"no submission found at {submission}"), results_dir,
                       lang=rubric.language)
         return results_dir / "results.json"
     reports = Path(tempfile.mkdtemp(prefix="gradescope-reports-"))
-    grade_batch([submission], reports, jobs=1, seed=seed, rubric=rubric, force=True,
-                progress=False, batch_files=False)
+    grade_batch([submission], reports, jobs=1, seed=seed, rubric=rubric, isolation=isolation,
+                force=True, progress=False, batch_files=False)
     for name in ("results.json", "report.md", "report.html"):
         shutil.copyfile(reports / "submission" / name, results_dir / name)
     return results_dir / "results.json"

@@ -341,18 +341,16 @@ def _child(request: GradeRequest) -> None:
         os.dup2(log, 2)
         os.close(devnull)
         os.close(log)
-        from grader.isolation import sandbox
-        if request.isolation:   # decided once, by the batch: never probed again here
-            sandbox.isolation_level = lambda: request.isolation
-        if hasattr(sandbox, "_uid_next"):   # each child starts its round of uids elsewhere
-            sandbox._uid_next[0] = os.getpid() * 37 % len(sandbox.UID_POOL)
+        from grader.isolation import processes, sandbox
+        # each child starts its round of uids elsewhere
+        processes._uid_next[0] = os.getpid() * 37 % len(processes.UID_POOL)
         from grader.pipeline import grade_submission
         from grader.rubric import load_rubric
         rubric = load_rubric(Path(request.rubric))
         if request.language:
             rubric = dataclasses.replace(rubric, language=request.language)
         grade_submission(Path(request.source), Path(request.report_dir), seed=request.seed,
-                         rubric=rubric,
+                         rubric=rubric, isolation=request.isolation or sandbox.detect_level(),
                          fingerprint=request.fingerprint, model=Path(request.model),
                          lanes=request.lanes, functions_only=request.functions_only)
         code = 0

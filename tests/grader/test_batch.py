@@ -18,9 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.isolation.sandbox import isolation_level
 from grader.hidden_tests.catalogue import CATALOGUE
-from tests.support import ROOT, overridden, run_grader, submission, write_rubric
+from tests.support import ROOT, overridden, run_grader, sandbox_level, submission, write_rubric
 
 REPORT_FILES = ("results.json", "report.md", "report.html")
 pytestmark = pytest.mark.slow
@@ -29,7 +28,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module", autouse=True)
 def sandbox_available():
     """Without one, a student process outlives a stopped worker (until its CPU limit)."""
-    if isolation_level() == "none":
+    if sandbox_level() == "none":
         pytest.skip("no sandbox on this machine")
 
 

@@ -25,9 +25,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.isolation.sandbox import UID_POOL, isolation_level
+from grader.isolation.sandbox import UID_POOL
 from grader.hidden_tests.catalogue import CATALOGUE
-from tests.support import ROOT, overridden, results_in, run_grader, solution, write_rubric
+from tests.support import (ROOT, overridden, results_in, run_grader, sandbox_level, solution,
+                           write_rubric)
 
 NOTEBOOK = "NormalizationForConvFeatures.ipynb"   # the shortest notebook (a few seconds)
 OPTIMIZERS = {"sgd_momentum", "rmsprop", "adam"}
@@ -38,9 +39,9 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module", autouse=True)
 def level():
     """Without a sandbox this corpus would run a fork bomb unbounded as the grader's user."""
-    if isolation_level() == "none":
+    if sandbox_level() == "none":
         pytest.skip("no sandbox on this machine: hostile code is not run")
-    return isolation_level()
+    return sandbox_level()
 
 
 def needs_bubblewrap(level):
@@ -542,7 +543,7 @@ def test_every_submission_gets_a_complete_report(corpus, notebook_run):
         for name, result in run.results.items():
             folder = run.out / name
             assert result["extra_data"]["seed"] == SEED
-            assert result["extra_data"]["isolation"] == isolation_level()
+            assert result["extra_data"]["isolation"] == sandbox_level()
             assert not result["extra_data"].get("error"), (name, result["extra_data"]["error"])
             assert abs(result["score"] - sum(t["score"] for t in result["tests"])) < 1e-6
             for file in ("results.json", "report.md", "report.html"):
