@@ -157,7 +157,9 @@ def main(argv=None) -> int:
 
     from grader.batch import grade_batch
     try:
-        sources = gather_sources(args.submissions, args.each, args.only)
+        sources, names, skipped = gather_sources(args.submissions, args.each, args.only, args.out)
+        for entry in skipped:
+            print(f"skipped {entry.entry}: {entry.reason}")
         check_out(args.out)
         if args.jobs < 1:
             raise UsageError(f"--jobs {args.jobs}: must be 1 or more")
@@ -182,7 +184,7 @@ def main(argv=None) -> int:
                               isolation=level, force=args.force or bool(args.only),
                               progress=not args.quiet,
                               functions_only=args.functions_only, cluster=args.cluster,
-                              pool=pool)
+                              pool=pool, names=names, skipped=skipped)
     if args.junit:
         from grader.report.files import atomic_write_text
         from grader.report.junit import to_junit

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from grader.course import submission_facts
 from grader.isolation import sandbox
-from grader.isolation.limits import worker_out_of_memory
+from grader.isolation.limits import near_memory_limit, worker_out_of_memory
 from grader.hidden_tests.catalogue import CATALOGUE, not_run, run_hidden_tests
 from grader.hidden_tests.reference import load_reference
 from grader.intake.submission import submission_name, take_submission
@@ -106,15 +106,18 @@ def grade_submission(source: Path, out: Path, *, seed: int, rubric: Rubric, isol
     except UngradableSubmission as exc:
         result = SubmissionResult(name=name, seed=seed, isolation=isolation,
                                   fingerprint=fingerprint, error=str(exc))
-    except MemoryError:   # the grader's own memory limit (rubric: grader_memory_bytes)
-        result = SubmissionResult(name=name, seed=seed, isolation=isolation, fingerprint="",
-                                  error=worker_out_of_memory(rubric.grader_memory_bytes))
     except Exception as exc:  # the grader's own failure still yields a report
-        result = SubmissionResult(
-            name=name, seed=seed, isolation=isolation, fingerprint="",
-            error=f"the grader failed on this submission: {type(exc).__name__}: {exc}",
-            messages=[traceback.format_exc(limit=5)[-2000:]],
-        )
+        # Near its memory limit, whatever it raised (a thread that could not start) is that.
+        if isinstance(exc, MemoryError) or near_memory_limit():
+            result = SubmissionResult(
+                name=name, seed=seed, isolation=isolation, fingerprint="",
+                error=worker_out_of_memory(rubric.grader_memory_bytes))
+        else:
+            result = SubmissionResult(
+                name=name, seed=seed, isolation=isolation, fingerprint="",
+                error=f"the grader failed on this submission: {type(exc).__name__}: {exc}",
+                messages=[traceback.format_exc(limit=5)[-2000:]],
+            )
     finally:
         sandbox.remove_tree(job)   # scratch holds whatever the student left there
     result.execution_time = round(time.monotonic() - started, 2)
