@@ -730,6 +730,6 @@ def test_a_students_cell_cannot_hide_its_error_behind_a_tag(notebook_run):
     result = notebook_run.results["tagged"]
     tests = {t["name"]: t for t in result["tests"]}
     main = tests[f"notebook {NOTEBOOK}: runs to the end"]
-    assert main["status"] == "failed" and "raised ValueError" in main["output"]
+    assert main["status"] == "failed" and "ValueError: hidden behind a tag" in main["output"]
     assert "is tagged raises-exception; the grader runs your cells without these tags" \
         in result["output"]
