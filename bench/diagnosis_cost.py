@@ -22,13 +22,14 @@ sys.path.insert(0, str(ROOT))
 from grader.hidden_tests import checks, harness  # noqa: E402
 from grader.hidden_tests.catalogue import run_hidden_tests  # noqa: E402
 from grader.hidden_tests.student_process import StudentProcess  # noqa: E402
-from grader.isolation.sandbox import Limits  # noqa: E402
+from grader.isolation.sandbox import Limits, detect_level  # noqa: E402
 from grader.rubric import load_rubric  # noqa: E402
 from tests.support import make_workspace  # noqa: E402
 
 SUBMISSIONS = {"classic_mistakes": ROOT / "submissions" / "classic_mistakes", "untouched": None}
 
 
+LEVEL = detect_level()   # once, as the grader's command line does
 INSIDE = []   # seconds spent in each diagnosis call
 
 
@@ -53,7 +54,7 @@ def grade_once(workspace: Path, scratch: Path, rubric, diagnose: bool) -> tuple[
     with patches[0], patches[1], mock.patch.object(checks.stored, "to_data", checks.stored.to_data
                                                    if diagnose else (lambda d: None)):
         start = time.perf_counter()
-        with StudentProcess(workspace, scratch, Limits()) as student:
+        with StudentProcess(workspace, scratch, Limits(), level=LEVEL) as student:
             tests = run_hidden_tests(student, 7, rubric)
         total = time.perf_counter() - start
     return total, sum(INSIDE), sum(bool(t.data.get("diagnosis")) for t in tests)

@@ -102,6 +102,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="run the notebooks on N kernels at once (default: 1).")
     one.add_argument("--functions-only", action="store_true",
                      help="the hidden function tests only, without the notebooks.")
+    one.add_argument("--isolation", choices=sandbox.LEVELS,
+                     help="the isolation level to grade at (default: the strongest that works "
+                          "here, found by starting a sandboxed Python).")
     scope = verbs.add_parser(
         "gradescope", parents=[common], help="grade the submission Gradescope hands over.",
         description="Grade ROOT/submission and write ROOT/results/results.json, as Gradescope "
@@ -114,9 +117,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _announce_isolation(secrets_paths) -> str:
-    """The isolation level student code will get; without bubblewrap, file permissions must
-    hide `secrets_paths` from the student uids (Gradescope's container as much as `make grade`)."""
-    level = sandbox.isolation_level()
+    """The isolation level student code will get, decided here once for the whole run and
+    handed to every worker; without bubblewrap, file permissions must hide `secrets_paths` from
+    the student uids (Gradescope's container as much as `make grade`)."""
+    level = sandbox.detect_level()
     if level == "unprivileged-user":
         sandbox.protect_secrets(secrets_paths)
     warning = sandbox.isolation_warning(level)
@@ -137,6 +141,7 @@ def main(argv=None) -> int:
     if args.verb == "grade-one":
         from grader.pipeline import grade_submission
         grade_submission(args.submission, args.out, seed=args.seed, rubric=rubric,
+                         isolation=args.isolation or sandbox.detect_level(),
                          fingerprint=args.fingerprint, model=args.model, lanes=args.lanes,
                          functions_only=args.functions_only, started=STARTED)
         return 0
@@ -145,14 +150,16 @@ def main(argv=None) -> int:
         from grader.gradescope import autograder_root, run_gradescope
         root = args.root or autograder_root()
         (root / "results").mkdir(parents=True, exist_ok=True)
-        _announce_isolation([ROOT / "solutions", args.rubric, root / "results"])
-        path = run_gradescope(root, rubric, args.seed)
+        level = _announce_isolation([ROOT / "solutions", args.rubric, root / "results"])
+        path = run_gradescope(root, rubric, args.seed, isolation=level)
         print(f"wrote {path}")
         return 0
 
     from grader.batch import grade_batch
     try:
-        sources = gather_sources(args.submissions, args.each, args.only)
+        sources, names, skipped = gather_sources(args.submissions, args.each, args.only, args.out)
+        for entry in skipped:
+            print(f"skipped {entry.entry}: {entry.reason}")
         check_out(args.out)
         if args.jobs < 1:
             raise UsageError(f"--jobs {args.jobs}: must be 1 or more")
@@ -174,9 +181,10 @@ def main(argv=None) -> int:
                                      ROOT / "submissions"])
         print(f"grading {len(sources)} submission(s) with seed {seed}, isolation: {level}")
         results = grade_batch(sources, args.out, jobs=args.jobs, seed=seed, rubric=rubric,
-                              force=args.force or bool(args.only), progress=not args.quiet,
+                              isolation=level, force=args.force or bool(args.only),
+                              progress=not args.quiet,
                               functions_only=args.functions_only, cluster=args.cluster,
-                              pool=pool)
+                              pool=pool, names=names, skipped=skipped)
     if args.junit:
         from grader.report.files import atomic_write_text
         from grader.report.junit import to_junit

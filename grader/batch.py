@@ -2,63 +2,149 @@
 the batch's pre-imported workers (grader/workers.py), so a crash or hang of the grader on one
 submission costs only that submission; or on a Dask cluster (grader/cluster.py), the same way on
 each machine. Reports that are complete and current (same submission content, same grader,
-rubric, handout and solutions) are kept; `force=True` regrades them.
+rubric, handout and solutions, and no failure on the grader's side) are kept; `force=True`
+regrades them.
+
+Every entry of a batch folder is graded or listed as skipped with the reason. Each graded
+entry gets a report folder of its own (`report_names_for`): never another entry's, never a
+name the batch writes itself (gradebook.csv, summary.png, .models/, index.html, ...).
+
+Everything a submission's grading writes outside its report (the job folder with the
+student's workspace and scratch, the reference solutions the child imports, its log) lies in
+a folder of its own inside the run's temporary folder (grader/isolation/run_folder.py),
+removed however the grading ended.
 """
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
+import io
+import os
 import queue
 import secrets
 import threading
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from itertools import count
 from pathlib import Path
 
 from tqdm import tqdm
 
-from grader.intake.submission import regular_files, submission_name
-from grader.isolation import sandbox
+from grader.intake.submission import fingerprint_submission, regular_files, submission_name
+from grader.intake.workspace import pristine_notebooks
+from grader.isolation.processes import remove_tree
+from grader.isolation.run_folder import RunFolder
 from grader.report import write_reports
-from grader.results import SubmissionResult
-from grader.rubric import DEFAULT_RUBRIC, Rubric
+from grader.report.files import atomic_write_text
+from grader.results import Outcome, SubmissionResult
+from grader.rubric import Rubric
 from grader.workers import GradeRequest, Worker, WorkerPool, failure_reason, kernel_lanes
 
 ROOT = Path(__file__).resolve().parent.parent
 # Everything whose change makes an old report stale.
 GRADER_INPUTS = ("grader", "solutions", "assignment", "notebooks", "data/digits.npz")
 MODELS = ".models"   # out/.models/<name>.json: each submission's lossless results model
+SKIPPED = "skipped.csv"
+# What a batch writes beside the report folders (and may one day): a report folder never
+# takes one of these names, nor one ending in a suffix of these kinds, nor a hidden name.
+BATCH_OUTPUTS = {"gradebook.csv", "canvas.csv", "summary.png", "index.html", "answers.html",
+                 "answers.csv", "similarity.html", "manual.csv", "roster.csv", SKIPPED,
+                 "junit.xml", MODELS}
+OUTPUT_SUFFIXES = (".csv", ".html", ".htm", ".png", ".svg", ".pdf", ".json", ".xml", ".md",
+                   ".txt", ".tmp")
 
 
-def list_submissions(folder: Path) -> list[Path]:
-    """Each folder or .zip directly inside `folder` is one submission."""
-    return sorted(p for p in Path(folder).iterdir()
-                  if not p.name.startswith(".") and (p.is_dir() or p.suffix.lower() == ".zip"))
+@dataclass(frozen=True)
+class Skipped:
+    entry: str     # the entry's name in the batch folder
+    reason: str
 
 
-def _tree_files(path: Path) -> list[Path]:
-    """The regular files at or below `path`, sorted. An unreadable folder raises: the
-    submission then has no fingerprint and is always regraded."""
-    if path.is_file():
-        return [path]
-    return sorted(regular_files(path, ignored=("__pycache__", ".ipynb_checkpoints"),
-                                skip_unreadable=False))
+def list_submissions(folder: Path, out: Path | None = None) -> tuple[list[Path], list[Skipped]]:
+    """Each folder or .zip directly inside `folder` is one submission; every other entry is
+    skipped, with the reason: hidden entries (a name starting with a dot: .git, .DS_Store),
+    macOS's __MACOSX, other files, links to nothing, and the reports folder `out` itself."""
+    out_real = os.path.realpath(out) if out is not None else None
+    sources, skipped = [], []
+    for entry in sorted(Path(folder).iterdir()):
+        if entry.name.startswith("."):
+            skipped.append(Skipped(entry.name, "a hidden entry (its name starts with a dot)"))
+        elif entry.name == "__MACOSX":
+            skipped.append(Skipped(entry.name, "macOS archive metadata"))
+        elif out_real is not None and os.path.realpath(entry) == out_real:
+            skipped.append(Skipped(entry.name, "the reports folder of this batch"))
+        elif not os.path.exists(entry):
+            skipped.append(Skipped(entry.name, "a link to nothing"))
+        elif entry.is_dir() or entry.suffix.lower() == ".zip":
+            sources.append(entry)   # a .zip that is no zip file gets a report saying so
+        else:
+            skipped.append(Skipped(entry.name, "neither a folder nor a .zip file"))
+    return sources, skipped
 
 
-def _hash_tree(digest, path: Path) -> None:
-    for file in _tree_files(path):
-        digest.update(str(file.relative_to(path.parent)).encode() + b"\0")
-        with open(file, "rb") as f:   # in chunks: a submission may hold a huge file
-            while chunk := f.read(1 << 20):
-                digest.update(chunk)
+def usable_report_name(name: str) -> bool:
+    lowered = name.lower()
+    return (bool(name) and not name.startswith(".") and "/" not in name
+            and lowered not in {n.lower() for n in BATCH_OUTPUTS}
+            and not lowered.endswith(OUTPUT_SUFFIXES))
 
 
-def fingerprint(source: Path, rubric_path: Path = DEFAULT_RUBRIC, language: str = "en") -> str:
-    digest = hashlib.sha256(language.encode() + b"\0")   # a report in another language is stale
-    _hash_tree(digest, Path(source))
+def report_names_for(sources: list[Path]) -> list[str]:
+    """A report folder name for each source, all different: the folder name or zip stem when
+    it is usable and no other source has it (a folder "a" keeps "a" beside "a.zip"); otherwise
+    the entry's full name ("a.zip"), then "<name>-2", "-3"... A source whose own name is
+    usable and unclaimed keeps it whatever the others are called: one entry's report never
+    lands in the folder another entry would have had."""
+    natural = [submission_name(Path(s)) for s in sources]
+    clashes = Counter(natural)
+    owners = Counter(n for s, n in zip(sources, natural) if Path(s).name == n)
+    names = [n if usable_report_name(n) and (clashes[n] == 1 or (
+        owners[n] == 1 and Path(s).name == n)) else None for s, n in zip(sources, natural)]
+    taken = {n for n in names if n is not None}
+    for i, source in enumerate(sources):
+        if names[i] is not None:
+            continue
+        names[i] = next(c for c in _candidates(Path(source).name, natural[i])
+                        if usable_report_name(c) and c not in taken)
+        taken.add(names[i])
+    return names
+
+
+def _candidates(full: str, natural: str):
+    if full != natural:
+        yield full            # "a.zip": unique in its folder, where "a/" may also be
+    base = full.lstrip(".") or "submission"
+    for k in count(2):
+        yield f"{base}-{k}"
+
+
+def grader_inputs_digest(rubric_path: Path) -> bytes:
+    """The hash of everything on the grader's side a report depends on (once per batch)."""
+    digest = hashlib.sha256()
     for part in GRADER_INPUTS:
         if (ROOT / part).exists():
             _hash_tree(digest, ROOT / part)
     _hash_tree(digest, Path(rubric_path))
+    return digest.digest()
+
+
+def _hash_tree(digest, path: Path) -> None:
+    files = [path] if path.is_file() else sorted(
+        regular_files(path, ignored=("__pycache__", ".ipynb_checkpoints"), skip_unreadable=False))
+    for file in files:
+        digest.update(str(file.relative_to(path.parent)).encode() + b"\0")
+        with open(file, "rb") as f:   # in chunks: a data file may be large
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+
+
+def fingerprint(source: Path, grader: bytes, notebook_names, language: str = "en") -> str:
+    """What intake reads of the submission (bounded), the grader digest and the language (a
+    report in another language is stale)."""
+    digest = hashlib.sha256(language.encode() + b"\0" + grader)
+    fingerprint_submission(digest, Path(source), notebook_names)
     return digest.hexdigest()
 
 
@@ -78,66 +164,91 @@ def load_result(out: Path, name: str) -> SubmissionResult | None:
         return None
 
 
+def is_current(result: SubmissionResult | None, fp: str) -> bool:
+    """A finished report of this very submission and grader, with nothing left unfinished on
+    the grader's side (a grader failure is graded again, never kept)."""
+    return (result is not None and result.fingerprint == fp
+            and not any(t.outcome is Outcome.GRADER_ERROR for t in result.tests))
+
+
 def _grade_in_worker(source: Path, out: Path, name: str, seed: int, fp: str, rubric_path: Path,
                      timeout: float, language: str = "en", *, worker: Worker | None = None,
-                     lanes: int = 1, functions_only: bool = False,
-                     isolation: str = "") -> SubmissionResult:
-    """Grade one submission in a fresh child of `worker` (of a worker of its own when None)."""
+                     lanes: int = 1, functions_only: bool = False, isolation: str = "",
+                     run: RunFolder | None = None, memory_bytes: int = 0) -> SubmissionResult:
+    """Grade one submission in a fresh child of `worker` (of a worker of its own when None),
+    with a temporary folder of its own in `run`'s folder, removed whatever happened."""
     report_dir, model = out / name, model_path(out, name)
     model.parent.mkdir(parents=True, exist_ok=True)
     model.unlink(missing_ok=True)   # a model left by an earlier run must not pass for this one
+    tmp = run.worker_folder() if run is not None else None
     request = GradeRequest(source=str(Path(source).absolute()),
                            report_dir=str(report_dir.absolute()), model=str(model.absolute()),
                            seed=seed, fingerprint=fp, rubric=str(Path(rubric_path).absolute()),
                            language=language, lanes=lanes, functions_only=functions_only,
-                           isolation=isolation)
-    if worker is None:
-        with Worker(str(out)) as own:
-            outcome = own.grade(request, timeout)
-    else:
-        outcome = worker.grade(request, timeout)
-    return settle(out, name, seed, fp, failure_reason(outcome, timeout), language)
+                           isolation=isolation, name=name, tmp=str(tmp or ""),
+                           memory_bytes=memory_bytes)
+    try:
+        if worker is None:
+            with Worker(str(out)) as own:
+                outcome = own.grade(request, timeout)
+        else:
+            outcome = worker.grade(request, timeout)
+    finally:
+        if tmp is not None:
+            remove_tree(tmp)   # whatever the child left, however it ended
+    return settle(out, name, seed, fp, failure_reason(outcome, timeout), language, isolation)
 
 
 def settle(out: Path, name: str, seed: int, fp: str, reason: str | None,
-           language: str) -> SubmissionResult:
-    """The model a worker left for `name`, or, when it failed or left none that is current, a
-    result with score 0 and the reason (written as that submission's report)."""
+           language: str, isolation: str = "unknown") -> SubmissionResult:
+    """The model a worker left for `name`, or, when it failed or left none of this grading, a
+    result with score 0 and the reason (written as that submission's report). A model with no
+    fingerprint is this grading's too: graded, with a failure on the grader's side it reports."""
     result = load_result(out, name)
-    if reason is None and result is not None and result.fingerprint == fp:
+    if reason is None and result is not None and result.fingerprint in (fp, ""):
         return result
-    failed = SubmissionResult(name=name, seed=seed, fingerprint="",
+    failed = SubmissionResult(name=name, seed=seed, fingerprint="", isolation=isolation,
                               error=reason or "the grader worker wrote no results")
     write_reports(failed, out / name, model_path(out, name), lang=language)
     return failed
 
 
 def grade_batch(sources: list[Path], out: Path, *, jobs: int, seed: int, rubric: Rubric,
-                force: bool = False, progress: bool = True, batch_files: bool = True,
-                functions_only: bool = False, cluster: str | None = None,
-                pool: WorkerPool | None = None) -> list[SubmissionResult]:
-    """Grade `sources` into out/<name>/, then rebuild every report and batch-wide file under
-    `out` from all the models there (grader/course/outputs.py). Returns the models the reports
-    of `sources` show (manual points and late penalty applied). Grading runs on `jobs` local
-    workers (`pool`, when the caller started them already) or, given a scheduler address, on a
-    Dask cluster (grader/cluster.py); `functions_only`: the hidden tests without the notebooks
-    (the reports say so)."""
+                isolation: str, force: bool = False, progress: bool = True,
+                batch_files: bool = True, functions_only: bool = False,
+                cluster: str | None = None, pool: WorkerPool | None = None,
+                names: list[str] | None = None, skipped: list[Skipped] = (),
+                run: RunFolder | None = None) -> list[SubmissionResult]:
+    """Grade `sources` into out/<name>/ (`names`: their report folders, by default
+    report_names_for(sources)), then rebuild every report and batch-wide file under `out` from
+    all the models there (grader/course/outputs.py) and write out/skipped.csv from `skipped`.
+    Returns the models the reports of `sources` show (manual points and late penalty applied).
+    Grading runs on `jobs` local workers (`pool`, when the caller started them already) at the
+    isolation level `isolation` (decided once by the command line) or, given a scheduler
+    address, on a Dask cluster (grader/cluster.py: each machine decides its own, once);
+    `functions_only`: the hidden tests without the notebooks (the reports say so). `run`: the
+    run's temporary folder (by default one of its own, removed at the end)."""
+    if run is None:
+        with RunFolder() as own:
+            return grade_batch(sources, out, jobs=jobs, seed=seed, rubric=rubric,
+                               isolation=isolation, force=force, progress=progress,
+                               batch_files=batch_files, functions_only=functions_only,
+                               cluster=cluster, pool=pool, names=names, skipped=skipped,
+                               run=own)
     out.mkdir(parents=True, exist_ok=True)
     rubric_path = Path(rubric.path)
-    names, results, todo = set(), {}, []
-    for source in sources:
-        name = submission_name(source)
-        while name in names:
-            name += "_"
-        names.add(name)
+    grader = grader_inputs_digest(rubric_path)
+    notebooks = [p.name for p in pristine_notebooks()]
+    results, todo = {}, []
+    for source, name in zip(sources, names or report_names_for(sources)):
         try:
-            fp = fingerprint(source, rubric_path, rubric.language)
+            fp = fingerprint(source, grader, notebooks, rubric.language)
         except Exception:  # unreadable content: never "current", so the worker grades it (and
             fp = "unhashable-" + secrets.token_hex(8)  # reports what it can), the batch goes on
         if functions_only:   # never taken for a full report, nor a full one for it
             fp = hashlib.sha256(f"{fp} functions-only".encode()).hexdigest()
         previous = load_result(out, name)
-        if not force and previous is not None and previous.fingerprint == fp:
+        if not force and is_current(previous, fp):
             results[name] = previous
         else:
             todo.append((source, name, fp))
@@ -154,7 +265,8 @@ def grade_batch(sources: list[Path], out: Path, *, jobs: int, seed: int, rubric:
         from grader.cluster import grade_on_cluster
         graded = grade_on_cluster(cluster, todo, out, **settings)
     else:
-        graded = _grade_locally(todo, out, jobs=jobs, pool=pool, **settings)
+        graded = _grade_locally(todo, out, jobs=jobs, pool=pool, isolation=isolation, run=run,
+                                memory_bytes=rubric.grader_memory_bytes, **settings)
     for name, result in tqdm(graded, total=len(todo), unit="submission",
                              disable=not progress or not todo, desc="grading"):
         results[name] = result
@@ -163,6 +275,8 @@ def grade_batch(sources: list[Path], out: Path, *, jobs: int, seed: int, rubric:
     from grader.course.outputs import rebuild_outputs   # it imports this module
     shown = rebuild_outputs(out, rubric, batch_files=batch_files,
                             fresh={name for _, name, _ in todo})
+    if batch_files:
+        write_skipped(skipped, out)
     return [shown.get(name, results[name]) for name in sorted(results)]
 
 
@@ -177,24 +291,39 @@ def _prepare_batch_files(finished: queue.SimpleQueue) -> None:
             cached_fingerprint(document(result.code))
 
 
-def _grade_locally(todo, out: Path, *, jobs: int, pool: WorkerPool | None, seed: int,
-                   rubric_path: Path, timeout: float, language: str, functions_only: bool):
+def _grade_locally(todo, out: Path, *, jobs: int, pool: WorkerPool | None, isolation: str,
+                   run: RunFolder, memory_bytes: int, seed: int, rubric_path: Path,
+                   timeout: float, language: str, functions_only: bool):
     """(name, result) for each of `todo` as it finishes, graded on `jobs` workers started once
     for the whole batch (grader/workers.py)."""
     if not todo:
         return
     jobs = max(1, min(jobs, len(todo)))
     lanes = kernel_lanes(jobs, len(todo))
-    isolation = sandbox.isolation_level()   # decided here, once: the workers never probe
     with contextlib.nullcontext(pool) if pool else WorkerPool(jobs, str(out.absolute())) as pool:
 
         def grade(source, name, fp):
             with pool.worker() as worker:
                 return _grade_in_worker(source, out, name, seed, fp, rubric_path, timeout,
                                         language, worker=worker, lanes=lanes,
-                                        functions_only=functions_only, isolation=isolation)
+                                        functions_only=functions_only, isolation=isolation,
+                                        run=run, memory_bytes=memory_bytes)
 
         with ThreadPoolExecutor(max_workers=jobs) as threads:
             futures = {threads.submit(grade, *item): item[1] for item in todo}
             for future in as_completed(futures):
                 yield futures[future], future.result()
+
+
+def write_skipped(skipped: list[Skipped], out: Path) -> None:
+    """out/skipped.csv: entry,reason for every entry of the batch folder not graded."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["entry", "reason"])
+    writer.writerows([_cell(s.entry), s.reason] for s in skipped)
+    atomic_write_text(Path(out) / SKIPPED, buffer.getvalue())
+
+
+def _cell(text: str) -> str:
+    """A file name as a spreadsheet shows it, never as a formula."""
+    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text

@@ -121,6 +121,7 @@ def grader_digest() -> str:
 
 _idle: queue.SimpleQueue = queue.SimpleQueue()   # this process's idle grader workers
 _scratch: list[Path] = []                         # this process's private task folder
+_level: list[str] = []                            # its isolation level, decided with it
 
 
 def grade_task(payload: dict) -> dict:
@@ -192,7 +193,8 @@ def _task_folder() -> Path:
         from grader.isolation import sandbox
         folder = Path(tempfile.mkdtemp(prefix="grader-cluster-"))
         os.chmod(folder, stat.S_IRWXU)
-        level = sandbox.isolation_level()
+        level = sandbox.detect_level()
+        _level.append(level)
         if level == "unprivileged-user":
             sandbox.protect_secrets([ROOT / "solutions", ROOT / "grader" / "rubric.toml",
                                      ROOT / "submissions"])
@@ -209,8 +211,8 @@ def _take_worker() -> Worker:
 
 
 def _isolation() -> str:
-    from grader.isolation import sandbox
-    return sandbox.isolation_level()   # probed once per worker process
+    _task_folder()
+    return _level[0]   # probed once per worker process, with its task folder
 
 
 def _lanes() -> int:

@@ -20,11 +20,15 @@ def _is_submission(path: Path) -> bool:
     return path.is_dir() or (path.is_file() and path.suffix.lower() == ".zip")
 
 
-def gather_sources(named: list[Path], each: Path | None, only: list[str] | None) -> list[Path]:
-    """The submissions to grade: the named ones, then every entry of `each`, kept to the names
-    in `only` when given. Raises UsageError for anything that cannot be graded as asked."""
-    from grader.batch import list_submissions
-    sources = []
+def gather_sources(named: list[Path], each: Path | None, only: list[str] | None,
+                   out: Path | None = None) -> tuple[list[Path], list[str], list]:
+    """The submissions to grade: the named ones, then every folder and zip of `each`, kept to
+    the names in `only` (report names, or folder names and zip stems) when given; their report
+    folders' names, decided over all of them (so that --only never moves a report); and the
+    entries of `each` that are skipped, with the reason (batch.Skipped). Raises UsageError for
+    anything that cannot be graded as asked."""
+    from grader.batch import list_submissions, report_names_for
+    sources, skipped = [], []
     for path in named:
         if not path.exists():
             raise UsageError(f"{path}: no such file or folder")
@@ -36,20 +40,23 @@ def gather_sources(named: list[Path], each: Path | None, only: list[str] | None)
             raise UsageError(f"--each {each}: no such folder")
         if not each.is_dir():
             raise UsageError(f"--each {each}: not a folder (to grade one file, name it without --each)")
-        found = list_submissions(each)
+        found, skipped = list_submissions(each, out)
         if not found:
             raise UsageError(f"--each {each}: the folder holds no submission (folders or .zip files)")
         sources += found
     if not sources:
         raise UsageError("nothing to grade: name submissions or give --each DIR")
+    names = report_names_for(sources)
     if only:
-        names = {submission_name(s) for s in sources}
-        unknown = [n for n in only if n not in names]
+        known = set(names) | {submission_name(s) for s in sources}
+        unknown = [n for n in only if n not in known]
         if unknown:
             raise UsageError(f"--only {', '.join(unknown)}: no submission of that name among "
                              f"the {len(sources)} given")
-        sources = [s for s in sources if submission_name(s) in only]
-    return sources
+        kept = [i for i, (s, n) in enumerate(zip(sources, names))
+                if n in only or submission_name(s) in only]
+        sources, names = [sources[i] for i in kept], [names[i] for i in kept]
+    return sources, names, skipped
 
 
 def check_file(option: str, path: Path | None) -> None:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from grader.course import submission_facts
 from grader.isolation import sandbox
+from grader.isolation.limits import near_memory_limit, worker_out_of_memory
 from grader.hidden_tests.catalogue import CATALOGUE, not_run, run_hidden_tests
 from grader.hidden_tests.reference import load_reference
 from grader.intake.submission import submission_name, take_submission
@@ -43,14 +44,23 @@ from grader.hidden_tests.student_process import StudentProcess
 from grader.intake.workspace import build_workspace, pristine_notebooks
 
 
-def grade_submission(source: Path, out: Path, *, seed: int, rubric: Rubric,
-                     fingerprint: str = "", model: Path | None = None, lanes: int = 1,
-                     functions_only: bool = False, started: float | None = None) -> SubmissionResult:
+def grade_submission(source: Path, out: Path, *, seed: int, rubric: Rubric, isolation: str,
+                     name: str | None = None, fingerprint: str = "",
+                     model: Path | None = None, lanes: int = 1, functions_only: bool = False,
+                     started: float | None = None) -> SubmissionResult:
     """Grade one submission into `out` (its report folder) and return the scored model, also
-    written to `model` when given. Never raises for student faults. `lanes`: notebooks run on
-    that many kernels at once; `functions_only`: the hidden tests alone, and the report says so;
-    `started`: when the submission's time began (time.monotonic(); default now)."""
+    written to `model` when given. Never raises for student faults. `isolation` is the run's
+    isolation level (decided once by the command line); `name` the report's name (default:
+    the folder name or zip stem); `lanes`: notebooks run on that many kernels at once;
+    `functions_only`: the hidden tests alone, and the report says so; `started`: when the
+    submission's time began (time.monotonic(); default now). A failure on the grader's side
+    is reported with no fingerprint, so that the next run grades the submission again.
+
+    Temporary files go to a job folder in TMPDIR, which a batch points into its own run
+    folder (see grader/isolation/run_folder.py): removed here, and by the batch should this
+    process die."""
     started = time.monotonic() if started is None else started
+    name = name or submission_name(Path(source))
     deadline = started + rubric.submission_timeout - rubric.deadline_reserve
     notes = []
     if functions_only:
@@ -65,8 +75,8 @@ def grade_submission(source: Path, out: Path, *, seed: int, rubric: Rubric,
         if intake.unreadable:  # else the untouched handout would be graded in its place
             raise UngradableSubmission(" ".join(intake.messages))
         workspace = build_workspace(intake, job)
-        notebooks = _Stage(_run_notebooks, workspace, out, rubric, deadline, lanes)
-        hidden = _Stage(_run_hidden, workspace, seed, rubric, deadline)
+        notebooks = _Stage(_run_notebooks, workspace, out, rubric, deadline, isolation, lanes)
+        hidden = _Stage(_run_hidden, workspace, seed, rubric, deadline, isolation)
         # Both stages stop themselves at the deadline; waiting longer only guards against one
         # that hangs in the grader, which must not cost what the other one finished.
         give_up = deadline + rubric.deadline_reserve / 2
@@ -78,31 +88,36 @@ def grade_submission(source: Path, out: Path, *, seed: int, rubric: Rubric,
             for test in notebook_tests(run, rubric.notebooks.visibility)]
         hidden_results = hidden.tests + [not_run(index, rubric, seed, hidden.failure)
                                          for index in range(len(hidden.tests), len(CATALOGUE))]
-        for name, stage in (("notebooks", notebooks), ("hidden tests", hidden)):
+        for what, stage in (("notebooks", notebooks), ("hidden tests", hidden)):
             if stage.failure:
-                messages.append(f"The grader failed while running the {name} (not your work; "
+                messages.append(f"The grader failed while running the {what} (not your work; "
                                 f"tell your instructor): {stage.failure}")
             elif stage.is_alive():
-                messages.append(f"The {name} did not stop at the submission's time limit; what "
+                messages.append(f"The {what} did not stop at the submission's time limit; what "
                                 "had finished was graded (a grader problem: tell your instructor).")
+        grader_failed = any(stage.failure or stage.is_alive() for stage in (notebooks, hidden))
         result = assemble(
-            name=intake.name, seed=seed, hidden=hidden_results, notebooks=notebook_results,
+            name=name, seed=seed, hidden=hidden_results, notebooks=notebook_results,
             rubric=rubric, messages=messages, notebook_files=notebooks.files,
-            isolation=sandbox.isolation_level(), fingerprint=fingerprint,
+            isolation=isolation, fingerprint="" if grader_failed else fingerprint,
         )
         result = dataclasses.replace(result, **submission_facts(
             Path(source), intake, workspace, pristine_notebooks()))
     except UngradableSubmission as exc:
-        result = SubmissionResult(
-            name=submission_name(Path(source)), seed=seed, isolation=sandbox.isolation_level(),
-            fingerprint=fingerprint, error=str(exc))
+        result = SubmissionResult(name=name, seed=seed, isolation=isolation,
+                                  fingerprint=fingerprint, error=str(exc))
     except Exception as exc:  # the grader's own failure still yields a report
-        result = SubmissionResult(
-            name=submission_name(Path(source)),
-            seed=seed, isolation=sandbox.isolation_level(), fingerprint=fingerprint,
-            error=f"the grader failed on this submission: {type(exc).__name__}: {exc}",
-            messages=[traceback.format_exc(limit=5)[-2000:]],
-        )
+        # Near its memory limit, whatever it raised (a thread that could not start) is that.
+        if isinstance(exc, MemoryError) or near_memory_limit():
+            result = SubmissionResult(
+                name=name, seed=seed, isolation=isolation, fingerprint="",
+                error=worker_out_of_memory(rubric.grader_memory_bytes))
+        else:
+            result = SubmissionResult(
+                name=name, seed=seed, isolation=isolation, fingerprint="",
+                error=f"the grader failed on this submission: {type(exc).__name__}: {exc}",
+                messages=[traceback.format_exc(limit=5)[-2000:]],
+            )
     finally:
         sandbox.remove_tree(job)   # scratch holds whatever the student left there
     result.execution_time = round(time.monotonic() - started, 2)
@@ -153,7 +168,7 @@ def _notebooks_to_run(workspace, rubric: Rubric):
 
 
 def _run_notebooks(stage: _Stage, workspace, out: Path, rubric: Rubric, deadline: float,
-                   lanes: int = 1) -> None:
+                   isolation: str, lanes: int = 1) -> None:
     """Every notebook on a fresh kernel, `lanes` kernels at once (notebooks/schedule.py), none
     past the deadline; the results in the workspace's order."""
     settings = rubric.notebooks
@@ -163,7 +178,7 @@ def _run_notebooks(stage: _Stage, workspace, out: Path, rubric: Rubric, deadline
     runs = run_notebooks(
         jobs, lanes=lanes, workspace=workspace.root, cell_timeout=settings.cell_timeout,
         notebook_timeout=settings.notebook_timeout, continue_on_error=settings.continue_on_error,
-        limits=rubric.notebook_limits, deadline=deadline)
+        limits=rubric.notebook_limits, deadline=deadline, level=isolation)
     for job, run in zip(jobs, runs):
         if job.path_out.exists():
             stage.files.append(str(job.path_out.relative_to(out)))
@@ -172,9 +187,11 @@ def _run_notebooks(stage: _Stage, workspace, out: Path, rubric: Rubric, deadline
                                       hooks=kernel_hooks(job.path_in))
 
 
-def _run_hidden(stage: _Stage, workspace, seed: int, rubric: Rubric, deadline: float) -> None:
+def _run_hidden(stage: _Stage, workspace, seed: int, rubric: Rubric, deadline: float,
+                isolation: str) -> None:
     with StudentProcess(workspace.root, workspace.scratch_for("child"),
-                        rubric.hidden_test_limits, deadline=deadline) as student, \
+                        rubric.hidden_test_limits, deadline=deadline,
+                        level=isolation) as student, \
             ThreadPoolExecutor(1) as pool:
         # The reference loads while the student's child starts (each takes a tenth of a second).
         reference = pool.submit(load_reference)

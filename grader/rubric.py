@@ -103,6 +103,7 @@ class Rubric:
     groups: Mapping[str, Group]
     notebooks: Notebooks = Notebooks()
     submission_timeout: float = 1800.0    # seconds for a whole submission
+    grader_memory_bytes: int = 3 << 30    # address space of a grader worker (RLIMIT_AS, soft)
     hidden_test_limits: Limits = Limits()
     notebook_limits: Limits = Limits(cpu_seconds=900, processes=128)
     language: str = "en"                  # reports: "en", "zh" or "both" ([report] language)
@@ -138,7 +139,7 @@ def reserve_seconds(submission_timeout: float) -> float:
 
 _TOP = {"defaults", "groups", "notebooks", "limits", "report", "answers", "late", "course"}
 LANGUAGES = ("en", "zh", "both")
-_LIMIT_KEYS = {"cpu_seconds", "memory_bytes", "file_bytes", "processes", "output_bytes"}
+_LIMIT_KEYS = {f.name for f in dataclasses.fields(Limits)} - {"wall_seconds"}
 
 
 def load_rubric(path: Path = DEFAULT_RUBRIC) -> Rubric:
@@ -192,15 +193,21 @@ def load_rubric(path: Path = DEFAULT_RUBRIC) -> Rubric:
     if language not in LANGUAGES:
         raise where.error("report", "language", f"must be one of {list(LANGUAGES)}, not {language!r}")
     limits = data.get("limits", {})
-    where.unknown(limits, {"submission_timeout", "hidden_tests", "notebook"}, "limits")
+    where.unknown(limits, {"submission_timeout", "grader_memory_bytes", "hidden_tests",
+                           "notebook"}, "limits")
     submission_timeout = limits.get("submission_timeout", Rubric.submission_timeout)
     _check_seconds(submission_timeout, "limits", "submission_timeout", where)
     _check_notebooks_fit(nb, float(submission_timeout), where)
+    memory = limits.get("grader_memory_bytes", Rubric.grader_memory_bytes)
+    if not isinstance(memory, int) or isinstance(memory, bool) or memory <= 0:
+        raise where.error("limits", "grader_memory_bytes",
+                          f"must be a whole number > 0, not {memory!r}")
     answers, late, course = _course_tables(data, where)
     return Rubric(
         answers=answers, late=late, course=course,
         groups=MappingProxyType(typed), notebooks=nb,
         submission_timeout=float(submission_timeout),
+        grader_memory_bytes=memory,
         hidden_test_limits=_limits(limits.get("hidden_tests", {}), Rubric.hidden_test_limits,
                                    "limits.hidden_tests", where),
         notebook_limits=_limits(limits.get("notebook", {}), Rubric.notebook_limits,

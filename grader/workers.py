@@ -31,6 +31,7 @@ import dataclasses
 import json
 import os
 import queue
+import resource
 import select
 import signal
 import subprocess
@@ -38,6 +39,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from grader.isolation.limits import OUT_OF_MEMORY, near_memory_limit, worker_out_of_memory
 
 ROOT = Path(__file__).resolve().parent.parent
 READY_SECONDS = 120            # a server's imports (slow on a busy machine)
@@ -74,6 +77,9 @@ class GradeRequest:
     lanes: int = 1              # notebook kernels at once
     functions_only: bool = False
     isolation: str = ""         # the level the batch decided ("": the child finds it out)
+    name: str = ""              # the report's name ("": the folder name or zip stem)
+    memory_bytes: int = 0       # the child's address-space limit (0: the rubric's)
+    tmp: str = ""               # the child's TMPDIR, which the batch removes ("": the default)
     log: str = ""               # the child's stdout and stderr (set by Worker.grade)
 
 
@@ -85,6 +91,7 @@ class Outcome:
     timed_out: bool = False
     log: str = ""
     failure: str = ""           # set when no child could be run at all (the server failed)
+    out_of_memory: str = ""     # set when a stopped child had used up its memory limit
 
 
 class Worker:
@@ -105,7 +112,10 @@ class Worker:
         self.close()
         self._stderr = tempfile.TemporaryFile()
         command = [sys.executable, "-m", "grader.workers", "--serve", self.label]
-        self._proc = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE,
+        # glibc reserves 64 MiB of address space per thread otherwise, which the children's
+        # memory limit (rubric: grader_memory_bytes) would count.
+        env = {**os.environ, "MALLOC_ARENA_MAX": "2"}
+        self._proc = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, env=env,
                                       stdout=subprocess.PIPE, stderr=self._stderr)
         self._buffer, self._ready = b"", False
 
@@ -140,7 +150,8 @@ class Worker:
     def grade(self, request: GradeRequest, timeout: float) -> Outcome:
         """Grade one submission in a fresh child of the server, stopping it after `timeout`
         seconds. Never raises for what happens in the child."""
-        fd, log = tempfile.mkstemp(prefix="grader-worker-", suffix=".log")
+        fd, log = tempfile.mkstemp(prefix="grader-worker-", suffix=".log",
+                                   dir=request.tmp or None)
         os.close(fd)
         try:
             for attempt in (1, 2):   # a server that died since the last submission: restart
@@ -166,9 +177,14 @@ class Worker:
             reply = self._receive(deadline, "exit", child_started=True)
             return Outcome(exit=reply["exit"], log=_tail(request.log))
         except TimeoutError:
+            # A child out of memory may hang rather than fail (a thread that cannot start):
+            # its peak, taken before it is stopped, tells.
+            full = request.memory_bytes and _peak_bytes(child) >= 0.8 * request.memory_bytes
+            memory = worker_out_of_memory(request.memory_bytes) if full else ""
             self._send({"stop": True})
             self._receive(time.monotonic() + STOP_SECONDS, "exit", child_started=True)
-            return Outcome(exit=None, timed_out=True, log=_tail(request.log))
+            return Outcome(exit=None, timed_out=True, log=_tail(request.log),
+                           out_of_memory=memory)
 
     def _send(self, message: dict) -> None:
         try:
@@ -250,15 +266,38 @@ class WorkerPool:
         self.close()
 
 
+# How running out of address space shows in a child's output when it could not say so itself
+# (OUT_OF_MEMORY): Python, C++ (zmq), glibc, OpenBLAS, the loader of a shared library.
+MEMORY_SIGNS = ("memoryerror", "bad_alloc", "cannot allocate memory", "out of memory",
+                "memory allocation", "failed to map segment")
+
+
 def failure_reason(outcome: Outcome, timeout: float) -> str | None:
     """Why grading failed, for the submission's report; None when the child finished."""
     if outcome.failure:
         return outcome.failure
     if outcome.timed_out:
-        return f"grading took longer than {timeout:.0f} s and was stopped"
+        return outcome.out_of_memory or f"grading took longer than {timeout:.0f} s and was stopped"
     if outcome.exit:
+        said = next((line.split(OUT_OF_MEMORY + ": ", 1)[1] for line in outcome.log.splitlines()
+                     if OUT_OF_MEMORY + ": " in line), None)
+        if said:
+            return said
+        if any(sign in outcome.log.lower() for sign in MEMORY_SIGNS):
+            return (f"the grader worker exited with code {outcome.exit}, out of memory by the "
+                    f"look of it ([limits] grader_memory_bytes in the rubric): {outcome.log}")
         return f"the grader worker exited with code {outcome.exit}: {outcome.log}"
     return None
+
+
+def _peak_bytes(pid: int) -> int:
+    """The most address space process `pid` ever had (0 when unknown)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return next(int(line.split()[1]) * 1024 for line in status
+                        if line.startswith("VmPeak:"))
+    except (OSError, StopIteration, ValueError):
+        return 0
 
 
 def _tail(path: str) -> str:
@@ -329,7 +368,7 @@ def _wait_child(pid: int, channel_in) -> int:
 
 def _child(request: GradeRequest) -> None:
     """Grade one submission and exit; output goes to request.log."""
-    code = 1
+    code, memory = 1, None
     try:
         ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() == 1:
@@ -341,22 +380,30 @@ def _child(request: GradeRequest) -> None:
         os.dup2(log, 2)
         os.close(devnull)
         os.close(log)
-        from grader.isolation import sandbox
-        if request.isolation:   # decided once, by the batch: never probed again here
-            sandbox.isolation_level = lambda: request.isolation
-        if hasattr(sandbox, "_uid_next"):   # each child starts its round of uids elsewhere
-            sandbox._uid_next[0] = os.getpid() * 37 % len(sandbox.UID_POOL)
+        if request.tmp:   # the job folder, the reference's copy, ...: the batch removes it
+            os.environ["TMPDIR"] = tempfile.tempdir = request.tmp
+        from grader.isolation import processes, sandbox
+        # each child starts its round of uids elsewhere
+        processes._uid_next[0] = os.getpid() * 37 % len(processes.UID_POOL)
         from grader.pipeline import grade_submission
         from grader.rubric import load_rubric
         rubric = load_rubric(Path(request.rubric))
         if request.language:
             rubric = dataclasses.replace(rubric, language=request.language)
+        # A soft limit: the sandboxes this child starts still get their own, larger ones.
+        memory = request.memory_bytes or rubric.grader_memory_bytes
+        hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+        resource.setrlimit(resource.RLIMIT_AS, (
+            memory if hard == resource.RLIM_INFINITY else min(memory, hard), hard))
         grade_submission(Path(request.source), Path(request.report_dir), seed=request.seed,
-                         rubric=rubric,
-                         fingerprint=request.fingerprint, model=Path(request.model),
-                         lanes=request.lanes, functions_only=request.functions_only)
+                         rubric=rubric, isolation=request.isolation or sandbox.detect_level(),
+                         name=request.name or None, fingerprint=request.fingerprint,
+                         model=Path(request.model), lanes=request.lanes,
+                         functions_only=request.functions_only)
         code = 0
     except BaseException:
+        if memory is not None:
+            _say_if_out_of_memory(memory)
         import traceback
         traceback.print_exc()
     finally:
@@ -365,6 +412,19 @@ def _child(request: GradeRequest) -> None:
             sys.stderr.flush()
         finally:
             os._exit(code)
+
+
+def _say_if_out_of_memory(memory: int) -> None:
+    """After a failure: if this child used most of its memory limit, say so on its output (the
+    batch reads it: failure_reason), whatever the error was."""
+    try:
+        near = near_memory_limit()
+        hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+        resource.setrlimit(resource.RLIMIT_AS, (hard, hard))   # room to say it
+        if near:
+            os.write(2, f"{OUT_OF_MEMORY}: {worker_out_of_memory(memory)}\n".encode())
+    except BaseException:
+        pass
 
 
 def _kill_tree(pid: int) -> None:

@@ -4,6 +4,7 @@ running the grader's command line on a folder.
 Mistakes are made by appending whole function definitions to a solution file (the last
 definition of a name wins), never by editing the solutions' code, which may change.
 """
+import functools
 import json
 import math
 import os
@@ -113,6 +114,14 @@ def spatial_batchnorm_backward(dout, cache):
         np.moveaxis(dout, 1, -1).reshape(-1, dout.shape[1]), cache)
     return np.moveaxis(dx.reshape(shape), -1, 1), dgamma, dbeta
 '''
+
+
+@functools.cache
+def sandbox_level() -> str:
+    """The isolation level this machine offers, detected once for the test session (the
+    grader itself decides it once per run, in its command line, and passes it on)."""
+    from grader.isolation.sandbox import detect_level
+    return detect_level()
 
 
 # --------------------------------------------------------------------------- rubrics

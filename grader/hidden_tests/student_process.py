@@ -1,6 +1,6 @@
 """The grader's side of the hidden-test child: start it, talk to it, survive it.
 
-    with StudentProcess(workspace, scratch, limits) as student:
+    with StudentProcess(workspace, scratch, limits, level=level) as student:
         reply = student.request({"op": "call", "module": "layers", ...}, timeout=10)
 
 The child (grader/hidden_tests/child/runner.py, copied into a fresh folder of `scratch` before every
@@ -34,6 +34,7 @@ from typing import Any
 
 from grader.isolation import sandbox
 from grader.hidden_tests.child import protocol
+from grader.isolation.limits import scratch_note
 from grader.isolation.sandbox import Limits
 
 CHILD_SOURCE = Path(__file__).resolve().parent / "child"
@@ -77,11 +78,12 @@ class ChildFailure(Exception):
 class StudentProcess:
     """A restartable child process running the student's modules for the hidden tests."""
 
-    def __init__(self, workspace: Path, scratch: Path, limits: Limits, *,
+    def __init__(self, workspace: Path, scratch: Path, limits: Limits, *, level: str,
                  startup_timeout: float = 30.0, deadline: float | None = None):
         self.workspace = Path(workspace)
         self.scratch = Path(scratch)
         self.limits = limits
+        self.level = level                  # the run's isolation level (sandbox.py)
         self.startup_timeout = startup_timeout
         self.deadline = deadline            # time.monotonic(): nothing waits past it (start-ups too)
         self.starts = 0                     # how many children were started
@@ -141,7 +143,10 @@ class StudentProcess:
         if answer["ok"]:
             return Reply("ok", result=answer.get("result"), seconds=seconds)
         error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
-        return Reply("raised", error=error, message=describe_error(error), seconds=seconds)
+        message = describe_error(error)
+        if self.level == "bubblewrap" and "[Errno 28]" in str(error.get("message", "")):
+            message += "\n" + scratch_note(self.limits)   # ENOSPC: only its own tmpfs is full
+        return Reply("raised", error=error, message=message, seconds=seconds)
 
     def output_tail(self, limit: int | None = None) -> tuple[str, str]:
         """(stdout, stderr) of the latest child, at most `limit` (default
@@ -207,7 +212,8 @@ class StudentProcess:
                 str(self.workspace), str(request_r), str(reply_w), "%g" % import_timeout]
         try:
             self._proc = sandbox.start(argv, workspace=self.workspace, scratch=self.scratch,
-                                       limits=self.limits, stdin=subprocess.DEVNULL,
+                                       limits=self.limits, level=self.level,
+                                       stdin=subprocess.DEVNULL,
                                        stdout=self._output[0], stderr=self._output[1],
                                        pass_fds=(request_r, reply_w))
         except BaseException:
@@ -329,12 +335,10 @@ class StudentProcess:
 
     def _death(self) -> ChildFailure:
         try:
-            code = self._proc.wait(timeout=2)
+            self._proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
-            code = None
-        launch = getattr(self._proc, "sandbox_launch", None)
-        if code is not None and code > 128 and getattr(launch, "level", None) == "bubblewrap":
-            code = 128 - code     # bwrap exits with 128 + n when its child died of signal n
+            pass
+        code = sandbox.exit_status(self._proc)
         message = "the process " + exit_description(code, self.limits)
         stderr = self.output_tail(STDERR_TAIL)[1].strip()
         if stderr:

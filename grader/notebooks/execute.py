@@ -86,7 +86,7 @@ def run_notebook(path_in: Path, path_out: Path, **options) -> NotebookRun:
 
 async def run_notebook_async(path_in: Path, path_out: Path, *, workspace: Path, scratch: Path,
                              cell_timeout: float, notebook_timeout: float,
-                             continue_on_error: bool, limits: sandbox.Limits,
+                             continue_on_error: bool, limits: sandbox.Limits, level: str,
                              uid: int | None = None, readonly_paths=(),
                              kernel_ready=None, deadline: float | None = None) -> NotebookRun:
     """Execute `path_in` top to bottom in a sandboxed kernel whose working directory is the
@@ -97,7 +97,8 @@ async def run_notebook_async(path_in: Path, path_out: Path, *, workspace: Path, 
     is bounded separately by KERNEL_STARTUP_SECONDS). A timed-out cell or a dead kernel stops the
     run: the remaining cells are marked "not run". With `continue_on_error` an exception in a cell
     is recorded and the next cell runs; otherwise the run stops at the first error.
-    `uid` (default: one picked by the sandbox) and `readonly_paths` go to sandbox.command().
+    `level` (the run's isolation level), `uid` (default: one picked by the sandbox) and
+    `readonly_paths` go to sandbox.command().
     `kernel_ready`, when given, is awaited once the kernel answers and before the first cell
     (grader/notebooks/schedule.py holds a started kernel there until a lane is free); the
     notebook's time limit starts after it. `deadline` (a time.monotonic() value: the whole
@@ -127,7 +128,7 @@ async def run_notebook_async(path_in: Path, path_out: Path, *, workspace: Path, 
     km = None
     try:
         km = SandboxedKernelManager(workspace=Path(workspace), scratch=scratch,
-                                    cwd=path_in.parent, limits=limits, uid=uid,
+                                    cwd=path_in.parent, limits=limits, level=level, uid=uid,
                                     readonly_paths=readonly_paths)
         startup = KERNEL_STARTUP_SECONDS if deadline is None else \
             int(max(1, min(KERNEL_STARTUP_SECONDS, deadline - time.monotonic())))
@@ -275,11 +276,9 @@ def _stop(run: NotebookRun, cell, index: int, kind: str, ename: str, evalue: str
 
 def _death_reason(km: SandboxedKernelManager) -> str:
     proc = km.sandbox_process
-    code = proc.poll() if proc is not None else None
+    code = sandbox.exit_status(proc) if proc is not None else None
     if code is None:
         return "it stopped answering"
-    if code > 128 and km.sandbox_process.sandbox_launch.level == "bubblewrap":
-        code = 128 - code   # bwrap reports a signal as 128 + its number, like a shell
     if code < 0:
         name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
         hint = {"SIGKILL": "killed: out of memory?", "SIGXCPU": "its CPU time limit was reached",

@@ -17,6 +17,7 @@ TEXT_KEEP_CHARS = 20_000        # a rich text value (text/plain, text/html, ...)
 IMAGE_KEEP_CHARS = 2_000_000    # a base64 image longer than this is dropped
 RICH_OUTPUTS_PER_CELL = 50      # display_data / execute_result outputs kept per cell
 RICH_BUDGET_CHARS = 20_000_000  # rich output kept per notebook, all cells together
+MALFORMED = (nbformat.ValidationError, TypeError, KeyError, AttributeError, ValueError)
 
 
 class _StreamTail:
@@ -59,6 +60,7 @@ class BoundedNotebookClient(NotebookClient):
         self._rich: dict[int, int] = {}        # cell index -> rich outputs kept
         self._rich_omitted: dict[int, int] = {}
         self._rich_budget = RICH_BUDGET_CHARS
+        self._malformed_cells: set[int] = set()
 
     def _reset_cell(self, cell_index: int) -> None:
         for key in [k for k in self._streams if k[0] == cell_index]:
@@ -66,12 +68,38 @@ class BoundedNotebookClient(NotebookClient):
         self._rich.pop(cell_index, None)
         self._rich_omitted.pop(cell_index, None)
 
+    # A message from the kernel that the notebook format does not accept (a display of
+    # {"text/plain": 5}, content that is no dict) comes from the student's cell: it is left
+    # out, and the cell gets an error saying so, instead of the run failing on the grader's
+    # side. Once per cell: a loop of them adds one error.
+
     def clear_output(self, outs, msg, cell_index):
-        if not msg["content"].get("wait"):
-            self._reset_cell(cell_index)
-        return super().clear_output(outs, msg, cell_index)
+        try:
+            if not msg["content"].get("wait"):
+                self._reset_cell(cell_index)
+            return super().clear_output(outs, msg, cell_index)
+        except MALFORMED as exc:
+            self._malformed(outs, msg, cell_index, exc)
+            return None
 
     def output(self, outs, msg, display_id, cell_index):
+        try:
+            return self._bounded_output(outs, msg, display_id, cell_index)
+        except MALFORMED as exc:
+            self._malformed(outs, msg, cell_index, exc)
+            return None
+
+    def _malformed(self, outs, msg, cell_index: int, exc: Exception) -> None:
+        if cell_index in self._malformed_cells:
+            return
+        self._malformed_cells.add(cell_index)
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        outs.append(nbformat.v4.new_output(
+            "error", ename="InvalidOutput", traceback=[],
+            evalue=f"this cell sent a {str(msg.get('msg_type'))[:40]} message that is not a "
+                   f"valid notebook output ({cut_middle(reason, 200)}); the grader left it out"))
+
+    def _bounded_output(self, outs, msg, display_id, cell_index):
         if self.clear_before_next_output:
             self._reset_cell(cell_index)
         msg_type, content = msg["msg_type"], msg["content"]
@@ -105,8 +133,11 @@ class BoundedNotebookClient(NotebookClient):
         return super().output(outs, msg, display_id, cell_index)
 
     def _update_display_id(self, display_id, msg):
-        content = {**msg["content"], "data": _bound_data(msg["content"].get("data", {}))}
-        return super()._update_display_id(display_id, {**msg, "content": content})
+        try:
+            content = {**msg["content"], "data": _bound_data(msg["content"].get("data", {}))}
+            return super()._update_display_id(display_id, {**msg, "content": content})
+        except MALFORMED:
+            return None   # an update of an earlier output, whose cell is not known here
 
     def finish_cell(self, cell, cell_index: int) -> None:
         """Append what was held back (stream tails, counts of dropped outputs) to the cell."""

@@ -3,7 +3,11 @@
 change the student made to them is reported. Cells are matched by their nbformat cell id.
 
 The student's own cells ("student" code cells, "answer" markdown cells, and cells they
-added) are kept in their place; outputs are cleared because the grader re-executes.
+added) are kept in their place; outputs are cleared because the grader re-executes. Cells the
+student added before the first cell of the handout run first, and the report says so. The
+execution tags that hide a cell's error or skip it ("raises-exception", "skip-execution") are
+taken off the student's cells (a student cell keeps only those the handout gave it), and
+the report says which.
 
 `kernel_hooks()` names the cells that change how the kernel runs or reports later cells
 (input transformers, exception handlers, event callbacks): such a cell can hide every later
@@ -21,10 +25,18 @@ import nbformat
 from grader.notebooks.execute import NotebookReadError, read_notebook
 
 PROVIDED = "provided"
+# Tags nbclient obeys: an error in a "raises-exception" cell is not an error, a
+# "skip-execution" cell is not run. Only the handout may set them.
+EXECUTION_TAGS = ("raises-exception", "skip-execution")
 
 
 def is_provided(cell) -> bool:
     return PROVIDED in cell.get("metadata", {}).get("tags", [])
+
+
+def _tags(cell) -> set[str]:
+    tags = cell.get("metadata", {}).get("tags", [])
+    return {t for t in tags if isinstance(t, str)} if isinstance(tags, list) else set()
 
 
 def _normalise(source: str) -> str:
@@ -58,6 +70,11 @@ def restore_provided_cells(student_path: Path, pristine_path: Path, target: Path
     messages, cells = [], []
     pristine_ids = {cell.get("id") for cell in pristine.cells}
     student_order = [cell.get("id") for cell in student.cells]
+    first = next(i for i, cell_id in enumerate(student_order) if cell_id in pristine_ids)
+    if first:   # added above every cell of the handout: kept, first, as the student put them
+        cells += student.cells[:first]
+        messages.append(f"{name}: {first} cell(s) you added before the notebook's first cell "
+                        "were kept there and run first, before its setup cell.")
     for number, cell in enumerate(pristine.cells, start=1):
         mine = by_id.get(cell.get("id"))
         if is_provided(cell):
@@ -76,9 +93,19 @@ def restore_provided_cells(student_path: Path, pristine_path: Path, target: Path
                 cells.append(student.cells[position])
                 position += 1
 
-    for cell in cells:
+    pristine_tags = {cell.get("id"): _tags(cell) for cell in pristine.cells}
+    for number, cell in enumerate(cells, start=1):
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+        if is_provided(cell) and cell.get("id") in pristine_ids:
+            continue
+        allowed = pristine_tags.get(cell.get("id"), set())
+        dropped = [tag for tag in EXECUTION_TAGS if tag in _tags(cell) and tag not in allowed]
+        if dropped:
+            cell.metadata["tags"] = [t for t in cell.metadata["tags"] if t not in dropped]
+            messages.append(f"{name}: cell {number} is tagged {' and '.join(dropped)}; the "
+                            "grader runs your cells without these tags, and counts their "
+                            "errors.")
     pristine.cells = cells
     nbformat.write(pristine, target)
     return Restored(messages, False)

@@ -14,13 +14,13 @@ import signal
 import subprocess
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
 
-from grader.isolation.sandbox import isolation_level
 from grader.hidden_tests.catalogue import CATALOGUE
-from tests.support import ROOT, overridden, run_grader, submission, write_rubric
+from tests.support import ROOT, overridden, run_grader, sandbox_level, submission, write_rubric
 
 REPORT_FILES = ("results.json", "report.md", "report.html")
 pytestmark = pytest.mark.slow
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module", autouse=True)
 def sandbox_available():
     """Without one, a student process outlives a stopped worker (until its CPU limit)."""
-    if isolation_level() == "none":
+    if sandbox_level() == "none":
         pytest.skip("no sandbox on this machine")
 
 
@@ -226,9 +226,10 @@ def test_make_grade_killed_halfway_leaves_complete_reports_and_finishes_on_rerun
     assert all(full_marks(r) for r in finished.values())
     assert not (out / "gradebook.csv").exists()
     kept = {k: v for k, v in stamps(out).items() if k.split("/")[0] in finished}
-    # The killed workers' job folders stay in TMPDIR (nothing runs in a SIGKILLed process);
-    # the rerun must not trip over them, nor add any of its own.
+    # Nothing runs in a SIGKILLed process: the run's folder stays in TMPDIR, with the
+    # students' workspaces and the reference solutions the workers imported...
     abandoned = sorted(os.listdir(tmp))
+    assert [name for name in abandoned if name.startswith("grader-run-")], abandoned
 
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
@@ -242,5 +243,95 @@ def test_make_grade_killed_halfway_leaves_complete_reports_and_finishes_on_rerun
     stray = [str(p.relative_to(out)) for p in out.rglob("*") if p.name.endswith(".tmp")]
     assert stray == [], "temporary files left in the reports"
     assert processes_of(out, tmp) == []
-    assert sorted(os.listdir(tmp)) == abandoned
+    assert os.listdir(tmp) == []   # ... until the next run, which removes it and its own
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- names
+
+
+def test_every_entry_is_graded_or_skipped_and_reports_never_collide(tmp_path):
+    """a/, a.zip and a_/ used to share two report folders (a.zip's result landed in a_/);
+    gradebook.csv.zip and a folder summary.png crashed the batch and every rerun; a folder
+    named with a dot was never graded, silently."""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    # Which file each one holds tells the reports apart (the others are "not found").
+    for name, kept in (("a", "layers.py"), ("a_", "optim.py"), ("summary.png", "fc_net.py"),
+                       (".hidden", "layers.py")):
+        submission(subs / name, solutions=False)
+        for other in {"layers.py", "fc_net.py", "optim.py"} - {kept}:
+            (subs / name / other).unlink()
+    for name, kept in (("a.zip", "fc_net.py"), ("gradebook.csv.zip", "optim.py")):
+        with zipfile.ZipFile(subs / name, "w") as archive:
+            archive.write(ROOT / "assignment" / kept, kept)
+    (subs / "notes.txt").write_text("not a submission")
+    out, tmp = tmp_path / "reports", short_tmp()
+    rubric = fast_rubric(tmp_path / "rubric.toml")
+    for _ in range(2):   # the rerun too
+        done = grade(["--each", subs, "--out", out, "--jobs", 2, "--seed", 1, "--rubric", rubric],
+                     tmp)
+        results = complete_reports(out)
+        assert set(results) == {"a", "a_", "a.zip", "gradebook.csv.zip", "summary.png-2"}
+        for folder, kept in (("a", "layers.py"), ("a_", "optim.py"), ("a.zip", "fc_net.py"),
+                             ("gradebook.csv.zip", "optim.py"), ("summary.png-2", "fc_net.py")):
+            assert results[folder]["extra_data"]["submission"] == folder
+            assert f"{kept} was not found" not in results[folder]["output"], folder
+            missing = {"layers.py", "fc_net.py", "optim.py"} - {kept}
+            assert all(f"{m} was not found" in results[folder]["output"] for m in missing)
+        assert (out / "gradebook.csv").is_file() and (out / "summary.png").is_file()
+        with open(out / "gradebook.csv", newline="") as f:
+            assert sorted(row["submission"] for row in csv.DictReader(f)) == sorted(results)
+        assert "skipped .hidden: a hidden entry (its name starts with a dot)" in done.stdout
+        assert "skipped notes.txt: neither a folder nor a .zip file" in done.stdout
+        with open(out / "skipped.csv", newline="") as f:
+            assert {row["entry"]: row["reason"] for row in csv.DictReader(f)} == {
+                ".hidden": "a hidden entry (its name starts with a dot)",
+                "notes.txt": "neither a folder nor a .zip file"}
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- memory
+
+
+def test_a_worker_over_its_memory_limit_gets_a_clear_error_and_is_regraded(tmp_path):
+    subs, out, tmp = tmp_path / "subs", tmp_path / "reports", short_tmp()
+    submission(subs / "alice", solutions=False)
+    # Far too little: the grading child fails, or hangs (a thread that cannot start) until
+    # its time limit, and either way the report says why.
+    rubric = write_rubric(tmp_path / "rubric.toml", {"limits": {
+        "grader_memory_bytes": 64 << 20, "submission_timeout": 20}})
+    args = ["--each", subs, "--out", out, "--seed", 2, "--rubric", rubric]
+    grade(args, tmp)
+    error = complete_reports(out)["alice"]["extra_data"]["error"]
+    assert error.startswith("the grader ran out of memory on this submission (its limit is "
+                            "0.0625 GiB: [limits] grader_memory_bytes in the rubric)"), error
+    done = grade(args, tmp)                 # a grader-side failure is never kept as current
+    assert "current" not in done.stdout
+    assert os.listdir(tmp) == []
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_a_report_with_a_grader_error_is_never_current():
+    from grader.batch import is_current
+    from grader.results import Outcome, SubmissionResult, TestResult
+    fine = TestResult(function="adam", what="step", group="adam", passed=True)
+    broken = TestResult(function="adam", what="step 2", group="adam", passed=False,
+                        outcome=Outcome.GRADER_ERROR)
+    assert is_current(SubmissionResult(name="a", seed=1, tests=[fine], fingerprint="f"), "f")
+    assert not is_current(SubmissionResult(name="a", seed=1, tests=[fine, broken],
+                                           fingerprint="f"), "f")
+
+
+# --------------------------------------------------------------------------- leftovers
+
+
+def test_the_gradescope_verb_leaves_nothing_in_tmpdir(tmp_path):
+    root, tmp = tmp_path / "autograder", short_tmp()
+    submission(root / "submission", solutions=False)
+    rubric = fast_rubric(tmp_path / "rubric.toml")
+    run_grader(["gradescope", "--root", root, "--seed", 4, "--rubric", rubric], tmpdir=tmp)
+    result = json.loads((root / "results" / "results.json").read_text())
+    assert result["extra_data"]["submission"] == "submission" and result["tests"]
+    assert os.listdir(tmp) == []
     shutil.rmtree(tmp, ignore_errors=True)

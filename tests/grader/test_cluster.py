@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 
 from grader import cluster
-from grader.isolation.sandbox import isolation_level
-from tests.support import ROOT, overridden, run_grader, submission, write_rubric
+from tests.support import ROOT, overridden, run_grader, sandbox_level, submission, write_rubric
 from tools.local_cluster import local_cluster, start_worker, wait_for_workers
 
-pytestmark = pytest.mark.skipif(isolation_level() == "none", reason="no sandbox on this machine")
+pytestmark = pytest.mark.skipif(sandbox_level() == "none", reason="no sandbox on this machine")
 
 
 @pytest.fixture(scope="module")

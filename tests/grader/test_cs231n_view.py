@@ -21,7 +21,7 @@ from grader.isolation import sandbox
 from grader.notebooks.execute import run_notebook
 from grader.report.prose import output_of
 from grader.results import TestResult
-from tests.support import ROOT
+from tests.support import ROOT, sandbox_level
 
 CORPUS = ROOT / "tests" / "corpus"
 STANFORD_2021 = CORPUS / "2021_keep_ratio_helpers" / "submission"   # from ..layers import *
@@ -130,7 +130,8 @@ def test_the_child_imports_stanford_layouts_and_builds_the_net_with_student_help
             "normalization": "batchnorm"}
     rng = np.random.default_rng(0)
     run = {"X": rng.normal(size=(4, 6)), "y": rng.integers(0, 3, 4)}
-    with StudentProcess(workspace.root, workspace.scratch_for("child"), sandbox.Limits()) as child:
+    with StudentProcess(workspace.root, workspace.scratch_for("child"), sandbox.Limits(),
+                        level=sandbox_level()) as child:
         assert child.import_errors == {}
         reply = child.request({"op": "model", "init": init, "runs": [run]}, timeout=30)
     # both layer_utils.py files define affine_bn_relu_forward, which the handout's lacks
@@ -144,7 +145,8 @@ def test_an_import_error_shows_the_students_frames_not_the_forwarders(tmp_path):
     folder.mkdir(parents=True)
     (folder / "fc_net.py").write_text("from ..layers import *\n\nundefined_helper()\n")
     workspace = workspace_from(tmp_path / "sub", tmp_path)
-    with StudentProcess(workspace.root, workspace.scratch_for("child"), sandbox.Limits()) as child:
+    with StudentProcess(workspace.root, workspace.scratch_for("child"), sandbox.Limits(),
+                        level=sandbox_level()) as child:
         error = child.import_errors["fc_net"]
     assert error.splitlines()[0] == '  File "cs231n/classifiers/fc_net.py", line 3, in <module>'
     assert "NameError" in error and "frozen" not in error and "_sys.modules" not in error
@@ -160,7 +162,7 @@ def test_a_kernel_sees_the_stanford_names_from_its_first_cell(tmp_path):
     out = tmp_path / "out.ipynb"
     run = run_notebook(notebook, out, workspace=workspace.root, scratch=tmp_path / "s",
                        cell_timeout=30, notebook_timeout=60, continue_on_error=True,
-                       limits=sandbox.Limits())
+                       limits=sandbox.Limits(), level=sandbox_level())
     assert run.grader_error is None, run.kernel_log
     assert run.ran_to_end and not run.errors, run.errors
     executed = nbformat.read(out, as_version=4)
@@ -276,7 +278,8 @@ def test_the_child_reports_what_it_passed_and_the_report_says_it(tmp_path):
     init = {"hidden_dims": [4], "input_dim": 5, "num_classes": 3, "dtype": "float64",
             "dropout_keep_ratio": 0.75, "seed": 3}
     run = {"X": np.ones((2, 5)), "y": np.array([0, 1])}
-    with StudentProcess(workspace.root, workspace.scratch_for("child"), sandbox.Limits()) as child:
+    with StudentProcess(workspace.root, workspace.scratch_for("child"), sandbox.Limits(),
+                        level=sandbox_level()) as child:
         reply = child.request({"op": "model", "init": init, "runs": [run]}, timeout=30)
         refused = child.request({"op": "model", "init": {**init, "normalization": "layernorm"},
                                  "runs": [run]}, timeout=30)

@@ -10,7 +10,7 @@ from grader.pipeline import grade_submission
 from grader.report.prose import diagnosis_of, output_of
 from grader.results import Outcome
 from grader.rubric import load_rubric
-from tests.support import overridden, submission
+from tests.support import overridden, sandbox_level, submission
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +27,8 @@ def test_at_the_deadline_what_finished_is_reported_and_the_rest_is_not_run(tmp_p
     left = 4.0               # a worker that has used all but 4 s of its time
     started = time.monotonic() - (rubric.submission_timeout - rubric.deadline_reserve - left)
     began = time.monotonic()
-    result = grade_submission(source, tmp_path / "out", seed=1, rubric=rubric, started=started)
+    result = grade_submission(source, tmp_path / "out", seed=1, rubric=rubric, started=started,
+                              isolation=sandbox_level())
     assert time.monotonic() - began < left + 10
     hidden = [t for t in result.tests if not t.function.startswith("notebook ")]
     notebooks = [t for t in result.tests if t.function.startswith("notebook ")]

@@ -18,7 +18,7 @@ from grader.results import SubmissionResult
 from grader.rubric import load_rubric
 from grader.scoring import score_hidden_tests
 from tests.grader.feedback_students import MISTAKES
-from tests.support import make_workspace
+from tests.support import make_workspace, sandbox_level
 
 pytestmark = pytest.mark.slow   # one catalogue run per mistake (about a second each)
 
@@ -32,7 +32,8 @@ def graded(tmp_path, files) -> SubmissionResult:
     workspace = make_workspace(tmp_path, files)
     (tmp_path / "scratch").mkdir()
     rubric = load_rubric()
-    with StudentProcess(workspace, tmp_path / "scratch", Limits()) as student:
+    with StudentProcess(workspace, tmp_path / "scratch", Limits(),
+                        level=sandbox_level()) as student:
         tests = run_hidden_tests(student, 2024, rubric)
     score_hidden_tests(tests, rubric)
     return SubmissionResult(name="student", seed=2024, tests=tests)

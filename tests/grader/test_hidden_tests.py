@@ -14,7 +14,7 @@ from grader.rubric import DEFAULT_RUBRIC, load_rubric
 from grader.isolation.sandbox import Limits
 from grader.scoring import assemble, score_hidden_tests
 from grader.hidden_tests.student_process import StudentProcess
-from tests.support import batchnorm_family, make_workspace, overridden, solution
+from tests.support import batchnorm_family, make_workspace, overridden, sandbox_level, solution
 
 UNITS = set(GRADED_FUNCTIONS)
 OPTIMIZERS = {"sgd_momentum", "rmsprop", "adam"}
@@ -27,7 +27,8 @@ def grade(tmp_path, files=None, *, solutions=True, seed=SEED, rubric=None):
     scratch.mkdir(parents=True)
     workspace = make_workspace(tmp_path, files, solutions=solutions)
     rubric = rubric or load_rubric()
-    with StudentProcess(workspace, scratch, Limits(cpu_seconds=120)) as process:
+    with StudentProcess(workspace, scratch, Limits(cpu_seconds=120),
+                        level=sandbox_level()) as process:
         results = run_hidden_tests(process, seed, rubric)
     score_hidden_tests(results, rubric)
     return {result.name: result for result in results}, process

@@ -25,9 +25,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.isolation.sandbox import UID_POOL, isolation_level
+from grader.isolation.sandbox import UID_POOL
 from grader.hidden_tests.catalogue import CATALOGUE
-from tests.support import ROOT, overridden, results_in, run_grader, solution, write_rubric
+from tests.support import (ROOT, overridden, results_in, run_grader, sandbox_level, solution,
+                           write_rubric)
 
 NOTEBOOK = "NormalizationForConvFeatures.ipynb"   # the shortest notebook (a few seconds)
 OPTIMIZERS = {"sgd_momentum", "rmsprop", "adam"}
@@ -38,9 +39,9 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module", autouse=True)
 def level():
     """Without a sandbox this corpus would run a fork bomb unbounded as the grader's user."""
-    if isolation_level() == "none":
+    if sandbox_level() == "none":
         pytest.skip("no sandbox on this machine: hostile code is not run")
-    return isolation_level()
+    return sandbox_level()
 
 
 def needs_bubblewrap(level):
@@ -298,6 +299,32 @@ def sgd_momentum(w, dw, config=None):
 """
 
 
+# 2 GiB (in 8 MiB files, under the per-file limit) and 100,000 files into HOME in one call,
+# which would fill the machine's disk under the students graded beside it; its own tmpfs
+# fills instead, and this function alone fails (every call: the tmpfs stays full).
+DISK_FILLER = """
+def sgd_momentum(w, dw, config=None):
+    import os
+    home, chunk = os.environ["HOME"], b"x" * (8 << 20)
+    for i in range(256):
+        with open(os.path.join(home, "fill%d" % i), "wb") as f:
+            f.write(chunk)
+    for i in range(100_000):
+        open(os.path.join(home, "many%d" % i), "w").close()
+    return w, config
+"""
+
+
+def tagged_notebook() -> bytes:
+    """A cell of the student's own that raises, tagged so that nbclient would ignore it."""
+    notebook = nbformat.read(ROOT / "notebooks" / NOTEBOOK, as_version=4)
+    at = next(i for i, c in enumerate(notebook.cells) if c.get("id") == "convnorm-05")
+    cell = nbformat.v4.new_code_cell('raise ValueError("hidden behind a tag")')
+    cell.metadata["tags"] = ["raises-exception"]
+    notebook.cells.insert(at + 1, cell)
+    return nbformat.writes(notebook).encode()
+
+
 # --------------------------------------------------------------------------- cases
 
 
@@ -429,7 +456,7 @@ def grade(sources: list[Path], out: Path, rubric: Path) -> Run:
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
+def corpus(tmp_path_factory, level):
     folder = tmp_path_factory.mktemp("hostile")
     out = folder / "reports"
     decoys = folder / "decoys"          # on the host's /tmp, where a daemon would look
@@ -480,6 +507,9 @@ def corpus(tmp_path_factory):
                               + '\nraise RuntimeError("crashed at import on purpose")\n'},
              OPTIMIZERS, ("crashed at import on purpose",)),
     ]
+    if level == "bubblewrap":   # elsewhere it would write 10 GB to this machine's disk
+        cases.append(Case("disk_filler", {"optim.py": overridden("optim.py", DISK_FILLER)},
+                          {"sgd_momentum"}, ("No space left on device",)))
     submissions = folder / "submissions"
     submissions.mkdir()
     sources = [case.build(submissions) for case in cases]
@@ -492,11 +522,13 @@ def corpus(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def notebook_run(tmp_path_factory):
-    """Notebooks executed (NOTEBOOK only): the reference, a tampered check cell, a corrupt file."""
+    """Notebooks executed (NOTEBOOK only): the reference, a tampered check cell, a corrupt file,
+    a failing cell of the student's tagged raises-exception."""
     folder = tmp_path_factory.mktemp("hostile-notebooks")
     cases = [Case("reference", {NOTEBOOK: (ROOT / "notebooks" / NOTEBOOK).read_bytes()}),
              Case("tampered", {NOTEBOOK: tampered_notebook()}),
-             Case("corrupt", {NOTEBOOK: b'{"cells": [ this is not json'})]
+             Case("corrupt", {NOTEBOOK: b'{"cells": [ this is not json'}),
+             Case("tagged", {NOTEBOOK: tagged_notebook()})]
     sources = [case.build(folder) for case in cases]
     return grade(sources, folder / "reports", rubric_copy(folder / "rubric.toml", notebooks=True))
 
@@ -536,13 +568,13 @@ def test_reference_scores_full_marks(corpus):
 
 def test_every_submission_gets_a_complete_report(corpus, notebook_run):
     for run, names in ((corpus["run"], set(corpus["cases"])),
-                       (notebook_run, {"reference", "tampered", "corrupt"})):
+                       (notebook_run, {"reference", "tampered", "corrupt", "tagged"})):
         assert set(run.results) == names
         reference_size = (run.out / "reference" / "results.json").stat().st_size
         for name, result in run.results.items():
             folder = run.out / name
             assert result["extra_data"]["seed"] == SEED
-            assert result["extra_data"]["isolation"] == isolation_level()
+            assert result["extra_data"]["isolation"] == sandbox_level()
             assert not result["extra_data"].get("error"), (name, result["extra_data"]["error"])
             assert abs(result["score"] - sum(t["score"] for t in result["tests"])) < 1e-6
             for file in ("results.json", "report.md", "report.html"):
@@ -587,6 +619,16 @@ def test_a_flood_of_output_fails_the_flooding_function_and_spares_the_next(corpu
     check_outcome(run, corpus["cases"]["print_flood"])   # adam prints too, and keeps its marks
     flood = function_tests(run.results["print_flood"])
     assert all(len(t["output"]) < 20_000 for t in flood.values())
+
+
+def test_a_full_scratch_is_the_filling_students_own_fault(corpus, level):
+    needs_bubblewrap(level)        # elsewhere scratch is the host's disk, with no quota
+    run = corpus["run"]
+    check_outcome(run, corpus["cases"]["disk_filler"])    # everyone else: full marks
+    for test in function_tests(run.results["disk_filler"]).values():
+        if function_of(test["name"]) == "sgd_momentum":
+            assert "Your code filled its own scratch space (at most 64 MiB in 10000 files" \
+                in test["output"], test["output"][:800]
 
 
 def test_numpy_comparisons_patched_by_the_student_do_not_fool_the_grader(corpus):
@@ -682,3 +724,12 @@ def test_notebooks_only_runs_the_notebooks_it_names(notebook_run):
     notebook_tests = [t["name"] for t in notebook_run.results["reference"]["tests"]
                       if t["name"].startswith("notebook ")]
     assert notebook_tests == [f"notebook {NOTEBOOK}: runs to the end"]
+
+
+def test_a_students_cell_cannot_hide_its_error_behind_a_tag(notebook_run):
+    result = notebook_run.results["tagged"]
+    tests = {t["name"]: t for t in result["tests"]}
+    main = tests[f"notebook {NOTEBOOK}: runs to the end"]
+    assert main["status"] == "failed" and "ValueError: hidden behind a tag" in main["output"]
+    assert "is tagged raises-exception; the grader runs your cells without these tags" \
+        in result["output"]

@@ -16,7 +16,7 @@ from grader.report.markdown import to_markdown
 from grader.results import SubmissionResult
 from grader.rubric import load_rubric
 from grader.scoring import score_hidden_tests
-from tests.support import ROOT, batchnorm_family, make_workspace, overridden
+from tests.support import ROOT, batchnorm_family, make_workspace, overridden, sandbox_level
 
 pytestmark = pytest.mark.slow   # grades three submissions' hidden tests (about 10 s)
 
@@ -67,7 +67,8 @@ def failing_reports(tmp_path_factory):
         folder = tmp_path_factory.mktemp(name)
         workspace = make_workspace(folder, files, solutions=files is not None)
         (folder / "scratch").mkdir()
-        with StudentProcess(workspace, folder / "scratch", Limits()) as student:
+        with StudentProcess(workspace, folder / "scratch", Limits(),
+                            level=sandbox_level()) as student:
             tests = run_hidden_tests(student, 11, rubric)
         score_hidden_tests(tests, rubric)
         result = SubmissionResult(name=name, seed=11, tests=tests)

@@ -1,6 +1,7 @@
 """grader/notebooks/execute.py: tiny notebooks run in real sandboxed kernels (about 1 s per kernel)."""
 import dataclasses
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from grader.scoring import score_notebook_tests
 from grader.notebooks.execute import CellError, NotebookRun, notebook_tests, run_notebook
 from grader.notebooks.outputs import BoundedNotebookClient
 from grader.notebooks.tamper import kernel_hooks
+from tests.support import sandbox_level
 
 
 def scored_tests(run, points: float, visibility: str, *, partial_credit: bool = False,
@@ -72,7 +74,8 @@ def run(tmp_path: Path, cells, *, cell_timeout=20.0, notebook_timeout=30.0,
     path_out = tmp_path / "out" / name
     result = run_notebook(path_in, path_out, workspace=workspace, scratch=tmp_path / "s",
                           cell_timeout=cell_timeout, notebook_timeout=notebook_timeout,
-                          continue_on_error=continue_on_error, limits=sandbox.Limits())
+                          continue_on_error=continue_on_error, level=sandbox_level(),
+                          limits=sandbox.Limits())
     return result, nbformat.read(path_out, as_version=4)
 
 
@@ -119,7 +122,8 @@ def test_errors_are_recorded_per_cell_and_the_run_continues(tmp_path):
     nbformat.write(nb, workspace / "notebooks" / "e.ipynb")
     result = run_notebook(workspace / "notebooks" / "e.ipynb", tmp_path / "out" / "e.ipynb",
                           workspace=workspace, scratch=tmp_path / "s", cell_timeout=20,
-                          notebook_timeout=30, continue_on_error=True, limits=sandbox.Limits())
+                          notebook_timeout=30, continue_on_error=True, level=sandbox_level(),
+                          limits=sandbox.Limits())
     out = nbformat.read(tmp_path / "out" / "e.ipynb", as_version=4)
     assert result.ran_to_end and result.cells_run == 5
     assert [(e.index, e.ename) for e in result.errors] == [(1, "ValueError"), (4, "NameError")]
@@ -231,7 +235,8 @@ def test_unreadable_notebook_gives_a_clear_result(tmp_path, content, reason):
         path_in.write_bytes(content)
     result = run_notebook(path_in, tmp_path / "out" / "bad.ipynb", workspace=tmp_path / "ws",
                           scratch=tmp_path / "s", cell_timeout=5, notebook_timeout=5,
-                          continue_on_error=True, limits=sandbox.Limits())
+                          continue_on_error=True, level=sandbox_level(),
+                          limits=sandbox.Limits())
     assert reason in result.read_error and not result.ran_to_end and result.kernel_pid is None
     [test] = scored_tests(result, 3.0, "visible")
     assert output_of(test).startswith("notebook bad.ipynb could not be read: ")
@@ -270,7 +275,8 @@ def test_a_kernel_that_cannot_start_is_a_grader_error_not_a_crash(tmp_path):
     common = dict(workspace=workspace, cell_timeout=5, notebook_timeout=5,
                   continue_on_error=True)
     starved = run_notebook(workspace / "notebooks" / "k.ipynb", tmp_path / "out" / "k.ipynb",
-                           scratch=tmp_path / "s", limits=sandbox.Limits(memory_bytes=30 << 20),
+                           scratch=tmp_path / "s", level=sandbox_level(),
+                           limits=sandbox.Limits(memory_bytes=30 << 20),
                            **common)
     assert starved.grader_error and "kernel" in starved.grader_error.lower()
     assert not starved.ran_to_end and (tmp_path / "out" / "k.ipynb").exists()
@@ -280,8 +286,13 @@ def test_a_kernel_that_cannot_start_is_a_grader_error_not_a_crash(tmp_path):
 
     deep = tmp_path / ("d" * 120)   # AF_UNIX socket paths are limited to 107 bytes
     long_path = run_notebook(workspace / "notebooks" / "k.ipynb", tmp_path / "out2" / "k.ipynb",
-                             scratch=deep, limits=sandbox.Limits(), **common)
-    assert "too long" in long_path.grader_error and (tmp_path / "out2" / "k.ipynb").exists()
+                             scratch=deep, level=sandbox_level(), limits=sandbox.Limits(),
+                             **common)
+    if sandbox_level() == "bubblewrap":   # its sockets live in the sandbox's own /tmp
+        assert long_path.ran_to_end, long_path.grader_error
+    else:
+        assert "too long" in long_path.grader_error
+    assert (tmp_path / "out2" / "k.ipynb").exists()
 
 
 def test_comm_messages_leave_no_state_in_the_grader():
@@ -332,7 +343,37 @@ def test_the_submission_deadline_stops_a_notebook_before_its_own_limit(tmp_path)
     result = run_notebook(workspace / "notebooks" / "d.ipynb", tmp_path / "out" / "d.ipynb",
                           workspace=workspace, scratch=tmp_path / "s", cell_timeout=30,
                           notebook_timeout=30, continue_on_error=True, limits=sandbox.Limits(),
-                          deadline=started + 8)
+                          level=sandbox_level(), deadline=started + 8)
     assert time.monotonic() - started < 15
     assert result.timed_out and "the time left for the whole submission at cell 1" in result.message
+
+
+# The kernel's log used to lie in its scratch folder, which the student can write to: a cell
+# replaced it with a FIFO, then sent a display message nbclient refused, which the grader took
+# for its own failure and answered by reading that log, blocking until the submission's time
+# limit.
+SWAP_KERNEL_LOG_FOR_A_FIFO = """
+import glob, os
+for path in glob.glob(os.path.join(os.environ["HOME"], "kernel-*.log")):
+    os.remove(path)
+    os.mkfifo(path)
+"""
+MALFORMED_DISPLAY = "from IPython.display import publish_display_data\n" \
+                    "publish_display_data({'text/plain': 5})"
+
+
+def test_a_malformed_display_message_is_the_cells_error_and_blocks_nothing(tmp_path):
+    done = {}
+    thread = threading.Thread(daemon=True, target=lambda: done.update(result=run(
+        tmp_path, [SWAP_KERNEL_LOG_FOR_A_FIFO, MALFORMED_DISPLAY, "print('after')"])))
+    thread.start()
+    thread.join(120)
+    assert not thread.is_alive(), "the grader is blocked (reading a FIFO the student planted?)"
+    result, out = done["result"]
+    assert result.grader_error is None and result.ran_to_end
+    assert [(e.index, e.ename) for e in result.errors] == [(1, "InvalidOutput")]
+    [test] = scored_tests(result, 1.0, "visible")
+    assert "grader's side" not in output_of(test) and test.score == 0
+    assert "not a valid notebook output" in output_of(test)
+    assert out.cells[2].outputs[0]["text"] == "after\n"
     assert_kernel_gone(result, tmp_path)

@@ -24,7 +24,7 @@ from grader.intake.workspace import build_workspace, pristine_notebooks
 from grader.isolation.sandbox import Limits
 from grader.rubric import load_rubric
 from grader.scoring import score_hidden_tests
-from tests.support import ROOT
+from tests.support import ROOT, sandbox_level
 
 CORPUS = ROOT / "tests" / "corpus"
 ENTRIES = sorted(p.name for p in CORPUS.iterdir() if (p / "expected.toml").is_file())
@@ -54,7 +54,7 @@ def grade_entry(name: str, tmp_path):
     workspace = build_workspace(intake, job)
     rubric = load_rubric()
     with StudentProcess(workspace.root, workspace.scratch_for("child"),
-                        Limits(cpu_seconds=120)) as student:
+                        Limits(cpu_seconds=120), level=sandbox_level()) as student:
         results = run_hidden_tests(student, SEED, rubric)
     score_hidden_tests(results, rubric)
     return {r.name: r for r in results}, intake.messages + workspace.messages

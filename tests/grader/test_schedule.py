@@ -10,6 +10,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from grader.isolation import sandbox
 from grader.notebooks import schedule
 from grader.notebooks.schedule import NotebookJob, longest_first, run_notebooks
+from tests.support import sandbox_level
 
 # file name -> seconds its one cell sleeps; listed shortest first on purpose
 SLEEPS = {"a_tiny.ipynb": 0.2, "b_short.ipynb": 0.5, "c_long.ipynb": 4.0, "d_mid.ipynb": 2.5}
@@ -55,7 +56,8 @@ def events(monkeypatch):
 
 def run(workspace, jobs, lanes):
     return run_notebooks(jobs, lanes=lanes, workspace=workspace, cell_timeout=60,
-                         notebook_timeout=120, continue_on_error=True, limits=sandbox.Limits())
+                         notebook_timeout=120, continue_on_error=True, limits=sandbox.Limits(),
+                         level=sandbox_level())
 
 
 def at_once(events, begin: str, end: str) -> int:

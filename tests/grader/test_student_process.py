@@ -14,7 +14,8 @@ from grader.isolation.sandbox import Limits
 from grader.hidden_tests.student_process import StudentProcess
 from grader.pipeline import grade_submission
 from grader.rubric import load_rubric
-from tests.support import make_workspace, overridden, solution, submission, write_rubric
+from tests.support import (make_workspace, overridden, sandbox_level, solution, submission,
+                           write_rubric)
 
 LIMITS = Limits(cpu_seconds=60, memory_bytes=2 << 30, output_bytes=64 << 10)
 
@@ -23,7 +24,7 @@ def student(tmp_path, files=None, *, solutions=True, **options):
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     return StudentProcess(make_workspace(tmp_path, files, solutions=solutions), scratch, LIMITS,
-                          **options)
+                          level=sandbox_level(), **options)
 
 
 def layers_with(name, definition):
@@ -341,7 +342,7 @@ def test_a_frame_forged_at_import_costs_no_test_and_the_report_says_so(tmp_path)
     files = {"layers.py": overridden("layers.py", FORGE, '_forge({"ok": True, "result": {}})')}
     rubric = load_rubric(write_rubric(tmp_path / "rubric.toml"))
     result = grade_submission(submission(tmp_path / "sub", files), tmp_path / "out", seed=1,
-                              rubric=rubric)
+                              rubric=rubric, isolation=sandbox_level())
     assert result.tests and all(t.passed for t in result.tests)   # was 0/80: a bad greeting
     assert any("reply pipe while it was imported" in m for m in result.messages)
 

@@ -95,3 +95,38 @@ def test_cells_that_change_how_the_kernel_reports_errors_are_named(tmp_path):
     assert kernel_hooks(tmp_path / "n.ipynb") == [
         (1, ["exception_handler"]), (3, ["excepthook", "event_callback"]), (5, ["ast_transformer"])]
     assert all(kernel_hooks(p) == [] for p in (ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_execution_tags_on_student_cells_are_taken_off_and_reported(tmp_path):
+    # "raises-exception" hid a student cell's error from the grader; "skip-execution" kept a
+    # cell from running at all. The handout's own tags stay.
+    nb = pristine_notebook(tmp_path / "p.ipynb")
+    nb.cells[0].metadata["tags"] = ["provided", "raises-exception"]
+    nbformat.write(nb, tmp_path / "p.ipynb")
+    nb.cells[1].source = "raise ValueError('my bug')"
+    nb.cells[1].metadata["tags"] = ["student", "raises-exception"]
+    added = new_code_cell("1 / 0")
+    added.metadata["tags"] = ["skip-execution", "mine"]
+    nb.cells.insert(2, added)
+    nbformat.write(nb, tmp_path / "student.ipynb")
+    messages = restore_provided_cells(tmp_path / "student.ipynb", tmp_path / "p.ipynb",
+                                      tmp_path / "out.ipynb").messages
+    out = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    assert [c.metadata.get("tags") for c in out.cells[:3]] == [
+        ["provided", "raises-exception"], ["student"], ["mine"]]
+    assert "p.ipynb: cell 2 is tagged raises-exception; the grader runs your cells without " \
+           "these tags, and counts their errors." in messages
+    assert any(m.startswith("p.ipynb: cell 3 is tagged skip-execution;") for m in messages)
+
+
+def test_a_cell_added_before_the_setup_cell_is_kept_and_reported(tmp_path):
+    nb = pristine_notebook(tmp_path / "p.ipynb")
+    nb.cells.insert(0, new_code_cell("import os  # my own first cell"))
+    nbformat.write(nb, tmp_path / "student.ipynb")
+    messages = restore_provided_cells(tmp_path / "student.ipynb", tmp_path / "p.ipynb",
+                                      tmp_path / "out.ipynb").messages
+    out = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    assert [c.source for c in out.cells[:2]] == ["import os  # my own first cell",
+                                                 "import numpy as np"]
+    assert messages == ["p.ipynb: 1 cell(s) you added before the notebook's first cell were "
+                        "kept there and run first, before its setup cell."]

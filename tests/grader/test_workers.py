@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from grader.batch import load_result, model_path
-from grader.isolation.sandbox import isolation_level
 from grader.workers import GradeRequest, Worker, failure_reason, kernel_lanes
-from tests.support import overridden, submission, write_rubric
+from tests.support import overridden, sandbox_level, submission, write_rubric
 
 HANGS = overridden("layers.py", "def affine_forward(x, w, b):\n    while True:\n        pass\n")
 
@@ -21,7 +20,7 @@ def request(source: Path, out: Path, rubric: Path, **changes) -> GradeRequest:
     name = source.name
     return GradeRequest(source=str(source), report_dir=str(out / name),
                         model=str(model_path(out, name)), seed=7, fingerprint="fp",
-                        rubric=str(rubric), isolation=isolation_level(), **changes)
+                        rubric=str(rubric), isolation=sandbox_level(), **changes)
 
 
 def descendants(pid: int) -> list[int]:
@@ -81,7 +80,7 @@ def test_a_crashing_child_costs_its_submission_and_the_worker_grades_the_next(
 
 
 def test_a_child_over_its_time_is_stopped_with_everything_it_started(tmp_path, rubric, worker):
-    if isolation_level() == "none":
+    if sandbox_level() == "none":
         pytest.skip("no sandbox on this machine")
     hangs = submission(tmp_path / "subs" / "hangs", {"layers.py": HANGS})
     good, out = submission(tmp_path / "subs" / "good"), tmp_path / "reports"
@@ -104,7 +103,7 @@ def test_a_worker_that_died_is_started_again(tmp_path, rubric, worker):
 
 
 def test_when_the_batch_goes_away_the_worker_kills_its_child_and_exits(tmp_path, rubric):
-    if isolation_level() == "none":
+    if sandbox_level() == "none":
         pytest.skip("no sandbox on this machine")
     hangs = submission(tmp_path / "subs" / "hangs", {"layers.py": HANGS})
     worker = Worker(str(tmp_path))

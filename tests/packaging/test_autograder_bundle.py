@@ -173,11 +173,11 @@ def test_gradescope_verb_hides_the_solutions_when_isolation_relies_on_file_modes
     """Without bubblewrap, student code runs as another uid: the gradescope verb must close the
     solutions and the rubric to it, as `grade` does (it did not)."""
     protected = []
-    monkeypatch.setattr(sandbox, "isolation_level", lambda: "unprivileged-user")
+    monkeypatch.setattr(sandbox, "detect_level", lambda: "unprivileged-user")
     monkeypatch.setattr(sandbox, "protect_secrets", lambda paths: protected.extend(paths))
     import grader.gradescope
     monkeypatch.setattr(grader.gradescope, "run_gradescope",
-                        lambda root, *args: root / "results" / "results.json")
+                        lambda root, *args, **kwargs: root / "results" / "results.json")
     assert cli.main(["gradescope", "--root", str(tmp_path)]) == 0
     assert ROOT / "solutions" in protected
     assert cli.DEFAULT_RUBRIC in protected
