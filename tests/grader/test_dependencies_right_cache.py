@@ -16,7 +16,7 @@ from grader.report.prose import output_of
 from grader.rubric import load_rubric
 from grader.scoring import score_hidden_tests
 from tests.grader.feedback_students import MISTAKES
-from tests.support import make_workspace
+from tests.support import make_workspace, sandbox_level
 
 SEED = 2024
 
@@ -36,7 +36,7 @@ def graded(tmp_path, files, function):
     workspace = make_workspace(tmp_path, files)
     (tmp_path / "scratch").mkdir()
     rubric, reference, results = load_rubric(), load_reference(), []
-    with StudentProcess(workspace, tmp_path / "scratch", Limits()) as student:
+    with StudentProcess(workspace, tmp_path / "scratch", Limits(), level=sandbox_level()) as student:
         for index, test in enumerate(CATALOGUE):
             if test.function != function:
                 continue
