@@ -51,7 +51,7 @@ def test_a_notebook_that_hides_its_errors_earns_nothing_and_is_flagged(graded):
     test = graded["swallower"][TEST]
     assert (test["status"], test["score"], test["max_score"]) == ("failed", 0, 5)
     assert "All 11 code cells ran without an error" in test["output"]     # what the kernel says
-    assert "The hidden tests of batchnorm_forward, spatial_batchnorm_forward" in test["output"]
+    assert "The hidden tests of spatial_batchnorm_forward, spatial_batchnorm_backward" in test["output"]
     assert "Cell 2 installs an input transformer" in test["output"]
     assert graded["reference"][TEST]["score"] == 5
 
