@@ -65,7 +65,7 @@ ZH: dict[str, str] = {
     # ---- the network -------------------------------------------------------------------
     "parameter names, shapes and initialization": "参数名、形状和初始化",
     "batch/layer norm parameters: gamma ones, beta zeros, none on the last layer":
-        "批归一化/层归一化参数：gamma 全为 1，beta 全为 0，最后一层没有",
+        "批归一化/层归一化的参数（gamma 全为 1，beta 全为 0，最后一层没有这些参数）",
     "loss and gradients, no normalization, 4-D input": "损失和梯度，不做归一化，四维输入",
     "loss and gradients with L2 regularization (reg > 0)": "带 L2 正则化的损失和梯度（reg > 0）",
     "loss, gradients and running averages with batch normalization":
@@ -75,13 +75,13 @@ ZH: dict[str, str] = {
         "使用批归一化训练 2 步之后，测试模式下的类别分数",
     "scores when y is None, N=1": "y 为 None 时返回的类别分数，N=1",
     "dropout with a seed: gradients match the numerical gradient of your loss":
-        "使用随机失活（指定随机种子）：梯度与你的损失的数值梯度一致",
+        "使用随机失活（指定随机种子）时，梯度与你的损失的数值梯度一致",
     # ---- update rules ------------------------------------------------------------------
     "5 steps with the default config": "默认配置下更新 5 步",
     "custom learning_rate and momentum, 3-D weights": "自定义 learning_rate 和 momentum，三维权重",
     "custom learning_rate and decay_rate": "自定义 learning_rate 和 decay_rate",
     "custom betas, resuming at t=5 with given moments":
-        "自定义 beta1 和 beta2，从 t=5 开始并给定一阶矩和二阶矩",
+        "自定义 beta1 和 beta2，从 t=5 继续并给定一阶矩和二阶矩",
     # ---- notebooks ---------------------------------------------------------------------
     "runs to the end": "从头到尾无错误地运行完",
 }
