@@ -6,6 +6,7 @@ from collections.abc import Collection
 
 from grader.report.details import (
     VISIBILITIES, _finite, _json_number, grader_version, output_text, summary_text)
+from grader.report.test_names import display_name
 from grader.report.text import HIDDEN, clean_text
 from grader.results import SubmissionResult, TestResult
 
@@ -34,11 +35,13 @@ def numbers_and_tags(tests: list[TestResult]) -> list[tuple[str, list[str]]]:
 
 def _gradescope_test(t: TestResult, hide: Collection[str], lang: str, number: str = "",
                      tags: list[str] | None = None) -> dict:
-    extra = {"group": t.group}
+    # `name` is what Gradescope shows the student (in the report's language); extra_data's
+    # `name` is the test's identity, the English name the gradebook and the rubric use.
+    extra = {"name": clean_text(t.name, 300), "group": t.group}
     extra.update({k: _json_number(v) for k, v in (("rel_error", t.rel_error), ("tolerance", t.tolerance))
                   if isinstance(v, numbers.Real)})
     return {
-        "name": clean_text(t.name, 300), "name_format": "text",
+        "name": clean_text(display_name(t.function, t.what, lang, ": "), 300), "name_format": "text",
         "score": round(_finite(t.score), 4), "max_score": round(_finite(t.max_score), 4),
         "status": t.status, "output": output_text(t, hide, lang), "output_format": "text",
         **({"number": number} if number else {}), "tags": list(tags or []),

@@ -12,6 +12,7 @@ from grader.report.details import (
     _finite, answers_text, detail_lines, grader_version, late_text, points)
 from grader.report.i18n import say
 from grader.report.prose import diagnosis_of, function_diagnosis
+from grader.report.test_names import display_name
 from grader.report.text import HIDDEN, clean_text, md_fenced, md_inline, shown_output
 from grader.results import Outcome, SubmissionResult, TestResult
 
@@ -82,7 +83,8 @@ def _mark(tests: list[TestResult]) -> str:
 def _md_test(t: TestResult, hide: Collection[str], lang: str) -> str:
     mark = _mark([t])
     tag = f" *({say('hidden_test', lang)})*" if t.visibility in hide else ""
-    lines = [f"### {mark} {md_inline(t.name)} ({points(t.score)} / {points(t.max_score)}){tag}", ""]
+    name = display_name(t.function, t.what, lang)
+    lines = [f"### {mark} {md_inline(name)} ({points(t.score)} / {points(t.max_score)}){tag}", ""]
     lines += [f"- **{md_inline(heading)}:** {md_inline(text, 2000)}"
               for heading, text in diagnosis_of(t, lang, t.visibility in hide)]
     lines += [f"- **{label}:** {md_inline(text, 600)}" for label, text in detail_lines(t, hide, lang)]

@@ -85,10 +85,11 @@ RAISED = re.compile(r"抛出了 .*$|^\s*File \".*$|^\s*\w+(?:Error|Exception)\b.
 
 def english_left(report: str) -> list[str]:
     """Lines of a Chinese report that still hold an English sentence of three or more words,
-    outside code and names. Test names (the ### headings) are names and stay as they are."""
+    outside code and names. The ### headings count: a test's name is said in Chinese after its
+    function's name (grader/report/test_names.py)."""
     left = []
     for line in report.splitlines():
-        if line.startswith("#") or line.startswith("<"):
+        if line.startswith("<"):
             continue
         text = CODE_OR_NAME.sub(" ", TITLE.sub(" ", RAISED.sub(" ", line)))
         if ENGLISH_SENTENCE.search(text):
