@@ -323,6 +323,7 @@ def serve() -> None:
     os.dup2(2, 1)
     import grader.pipeline  # noqa: F401  (the imports every child then shares)
     import grader.rubric    # noqa: F401
+    warm_up()
 
     def say(message: dict) -> None:
         channel_out.write(json.dumps(message).encode() + b"\n")
@@ -342,6 +343,21 @@ def serve() -> None:
             _child(request)   # never returns
         say({"child": pid})
         say({"child": pid, "exit": _wait_child(pid, channel_in)})
+
+
+def warm_up() -> None:
+    """Do once in the server what every child would otherwise do again: the imports that
+    happen on first use (the diagnosis's recognizers, the report's Markdown extensions,
+    numpy.random), the mistake catalogue, and one copy of the reference solutions (each child
+    takes the copy it inherits). Nothing here touches a submission."""
+    import numpy.random  # noqa: F401
+    from grader.feedback import load_catalogue
+    from grader.hidden_tests.reference import preload_reference
+    from grader.report.markdown import to_html
+    from grader.results import SubmissionResult
+    load_catalogue()
+    to_html(SubmissionResult(name="warm-up", seed=0))
+    preload_reference()
 
 
 def _wait_child(pid: int, channel_in) -> int:

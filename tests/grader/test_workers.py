@@ -125,3 +125,29 @@ def test_kernel_lanes_share_the_cores_among_the_submissions_graded_at_once(monke
     assert kernel_lanes(jobs=2, submissions=10) == 2
     assert kernel_lanes(jobs=4, submissions=1) == 4    # one submission: all cores
     assert kernel_lanes(jobs=8, submissions=10) == 1
+
+
+def test_the_reference_imported_ahead_is_handed_out_once_then_fresh_copies():
+    from grader.hidden_tests import reference
+    reference.preload_reference()
+    ahead = reference._preloaded[0]
+    assert reference.load_reference() is ahead
+    again = reference.load_reference()
+    assert again is not ahead and again.layers is not ahead.layers
+    assert reference._preloaded == []
+
+
+def test_warm_up_leaves_what_each_child_would_load_in_the_server(monkeypatch):
+    """After warm_up() a forked child finds the catalogue loaded, the reference imported and the
+    report's Markdown extensions ready: none is read or imported again per submission."""
+    import sys
+    from grader.feedback.catalogue import load_catalogue
+    from grader.hidden_tests import reference
+    from grader.workers import warm_up
+    load_catalogue.cache_clear()
+    monkeypatch.setattr(reference, "_preloaded", [])
+    warm_up()
+    assert load_catalogue.cache_info().currsize == 1
+    assert len(reference._preloaded) == 1
+    assert "markdown.extensions.fenced_code" in sys.modules
+    assert "grader.feedback.variants" in sys.modules
