@@ -41,6 +41,7 @@ import time
 from pathlib import Path
 
 from grader.isolation.limits import OUT_OF_MEMORY, near_memory_limit, worker_out_of_memory
+from grader.isolation.processes import alive, descendants
 
 ROOT = Path(__file__).resolve().parent.parent
 READY_SECONDS = 120            # a server's imports (slow on a busy machine)
@@ -444,22 +445,10 @@ def _say_if_out_of_memory(memory: int) -> None:
 
 
 def _kill_tree(pid: int) -> None:
-    """SIGKILL `pid` and every process below it (found through /proc), until none is left."""
+    """SIGKILL `pid` and every process below it, until none is left (the tree is walked
+    through the kernel's lists of children: processes.descendants)."""
     for _ in range(50):
-        children: dict[int, list[int]] = {}
-        for entry in filter(str.isdigit, os.listdir("/proc")):
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if fields[0] != "Z":
-                children.setdefault(int(fields[1]), []).append(int(entry))
-        tree, todo = [], [pid]
-        while todo:
-            kids = children.get(todo.pop(), [])
-            tree += kids
-            todo += kids
+        tree = [p for p in descendants(pid) if alive(p)]
         for target in [pid, *tree]:
             try:
                 os.kill(target, signal.SIGKILL)
