@@ -349,14 +349,19 @@ def serve() -> None:
 def warm_up() -> None:
     """Do once in the server what every child would otherwise do again: the imports that
     happen on first use (the diagnosis's recognizers, the report's Markdown extensions,
-    numpy.random), the mistake catalogue, and one copy of the reference solutions (each child
-    takes the copy it inherits). Nothing here touches a submission."""
+    numpy.random), the mistake catalogue, the handout's notebooks parsed, and one copy of the
+    reference solutions (each child takes the copy it inherits). Nothing here touches a
+    submission."""
     import numpy.random  # noqa: F401
     from grader.feedback import load_catalogue
     from grader.hidden_tests.reference import preload_reference
+    from grader.intake.workspace import pristine_notebooks
+    from grader.notebooks.handout import read_handout_notebook
     from grader.report.markdown import to_html
     from grader.results import SubmissionResult
     load_catalogue()
+    for notebook in pristine_notebooks():
+        read_handout_notebook(notebook)
     to_html(SubmissionResult(name="warm-up", seed=0))
     preload_reference()
 

@@ -151,3 +151,19 @@ def test_warm_up_leaves_what_each_child_would_load_in_the_server(monkeypatch):
     assert len(reference._preloaded) == 1
     assert "markdown.extensions.fenced_code" in sys.modules
     assert "grader.feedback.variants" in sys.modules
+
+
+def test_a_handout_notebook_is_parsed_once_and_each_reader_gets_its_own_copy(tmp_path, monkeypatch):
+    import nbformat
+    from grader.notebooks import handout
+    path = tmp_path / "n.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]), path)
+    reads = []
+    real = nbformat.read
+    monkeypatch.setattr(handout.nbformat, "read", lambda *a, **k: reads.append(a) or real(*a, **k))
+    first = handout.read_handout_notebook(path)
+    first.cells.clear()                               # a reader changing its copy
+    second = handout.read_handout_notebook(path)
+    assert len(second.cells) == 1 and len(reads) == 1
+    nbformat.write(nbformat.v4.new_notebook(cells=[]), path)   # the file changed: read again
+    assert handout.read_handout_notebook(path).cells == [] and len(reads) == 2
