@@ -15,8 +15,13 @@ The server talks JSON lines over its stdin and stdout:
     server -> batch  {"ready": PID}                        once, after the imports
     batch -> server  {"source": ..., "out": ..., ...}      grade one submission (GradeRequest)
     server -> batch  {"child": PID}                        at once
+    server -> batch  {"child": PID, "graded": true}        the student's processes are done;
+                                                           the child writes the reports now
     batch -> server  {"stop": true}                        only when the time limit is over
     server -> batch  {"child": PID, "exit": CODE}          when the child has ended
+
+A batch starts the next submission on another server at "graded" (batch.py), so that one
+submission's reports are written while the next one's sandboxes start.
 
 A child that is stopped is killed with every process it started (the sandboxes die with their
 parents too). When the batch goes away, however it ends, the server's stdin closes: the server
@@ -62,6 +67,13 @@ def kernel_lanes(jobs: int, submissions: int) -> int:
     """Notebook kernels one submission runs at once: the cores that the submissions graded at
     the same time leave over (2 on 2 cores for one submission; 1 at --jobs 2)."""
     return max(1, cores() // max(1, min(jobs, submissions)))
+
+
+def pool_size(jobs: int, submissions: int) -> int:
+    """Workers a batch starts: one per job, and one more when there is a next submission to
+    start while a child writes its reports (batch._grade_locally)."""
+    jobs = max(1, min(jobs, submissions))
+    return jobs + (1 if submissions > jobs else 0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -148,16 +160,18 @@ class Worker:
 
     # ------------------------------------------------------------------ grading
 
-    def grade(self, request: GradeRequest, timeout: float) -> Outcome:
+    def grade(self, request: GradeRequest, timeout: float, graded=None) -> Outcome:
         """Grade one submission in a fresh child of the server, stopping it after `timeout`
-        seconds. Never raises for what happens in the child."""
+        seconds. Never raises for what happens in the child. `graded()` is called (in this
+        thread) when the child says its student processes are done and it writes the reports;
+        not at all when it never says so."""
         fd, log = tempfile.mkstemp(prefix="grader-worker-", suffix=".log",
                                    dir=request.tmp or None)
         os.close(fd)
         try:
             for attempt in (1, 2):   # a server that died since the last submission: restart
                 try:
-                    return self._grade(dataclasses.replace(request, log=log), timeout)
+                    return self._grade(dataclasses.replace(request, log=log), timeout, graded)
                 except WorkerFailure as failure:
                     self.start()
                     if attempt == 2 or failure.child_started:
@@ -165,7 +179,7 @@ class Worker:
         finally:
             os.unlink(log)
 
-    def _grade(self, request: GradeRequest, timeout: float) -> Outcome:
+    def _grade(self, request: GradeRequest, timeout: float, graded) -> Outcome:
         if not self.alive():
             raise WorkerFailure("the grader worker is not running" + self._server_error())
         if not self._ready:
@@ -175,7 +189,7 @@ class Worker:
         child = self._receive(time.monotonic() + STOP_SECONDS, "child")["child"]
         deadline = time.monotonic() + timeout
         try:
-            reply = self._receive(deadline, "exit", child_started=True)
+            reply = self._until_exit(deadline, graded)
             return Outcome(exit=reply["exit"], log=_tail(request.log))
         except TimeoutError:
             # A child out of memory may hang rather than fail (a thread that cannot start):
@@ -183,9 +197,17 @@ class Worker:
             full = request.memory_bytes and _peak_bytes(child) >= 0.8 * request.memory_bytes
             memory = worker_out_of_memory(request.memory_bytes) if full else ""
             self._send({"stop": True})
-            self._receive(time.monotonic() + STOP_SECONDS, "exit", child_started=True)
+            self._until_exit(time.monotonic() + STOP_SECONDS, graded)
             return Outcome(exit=None, timed_out=True, log=_tail(request.log),
                            out_of_memory=memory)
+
+    def _until_exit(self, deadline: float, graded) -> dict:
+        """The child's "exit" message, calling `graded` on its "graded" one on the way."""
+        while "exit" not in (message := self._receive(deadline, "exit", child_started=True,
+                                                      also="graded")):
+            if graded is not None:
+                graded()
+        return message
 
     def _send(self, message: dict) -> None:
         try:
@@ -195,8 +217,9 @@ class Worker:
             raise WorkerFailure(f"the grader worker stopped listening ({exc})"
                                 + self._server_error()) from None
 
-    def _receive(self, deadline: float, key: str, child_started: bool = False) -> dict:
-        """The next message (which must hold `key`); TimeoutError at `deadline`."""
+    def _receive(self, deadline: float, key: str, child_started: bool = False,
+                 also: str = "") -> dict:
+        """The next message (which must hold `key`, or `also`); TimeoutError at `deadline`."""
         fd = self._proc.stdout.fileno()
         while b"\n" not in self._buffer:
             left = deadline - time.monotonic()
@@ -218,7 +241,7 @@ class Worker:
                 self._buffer += chunk
         line, self._buffer = self._buffer.split(b"\n", 1)
         message = json.loads(line)
-        if key not in message:
+        if key not in message and not (also and also in message):
             raise WorkerFailure(f"the grader worker sent {line[:200]!r}", child_started)
         return message
 
@@ -336,14 +359,21 @@ def serve() -> None:
         if "source" not in message:
             continue   # a late "stop" for a child that had already ended
         request = GradeRequest(**message)
+        graded_r, graded_w = os.pipe()   # the child writes a byte once it is graded
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
             channel_out.close()
-            _child(request)   # never returns
+            os.close(graded_r)
+            _child(request, graded_w)   # never returns
+        os.close(graded_w)
         say({"child": pid})
-        say({"child": pid, "exit": _wait_child(pid, channel_in)})
+        try:
+            code = _wait_child(pid, channel_in, graded_r, say)
+        finally:
+            os.close(graded_r)
+        say({"child": pid, "exit": code})
 
 
 def warm_up() -> None:
@@ -366,14 +396,22 @@ def warm_up() -> None:
     preload_reference()
 
 
-def _wait_child(pid: int, channel_in) -> int:
-    """Wait for the child; kill it (with its processes) on "stop" or when the batch is gone."""
+def _wait_child(pid: int, channel_in, graded: int, say) -> int:
+    """Wait for the child, passing its "graded" on; kill it (with its processes) on "stop" or
+    when the batch is gone."""
     pidfd = os.pidfd_open(pid)
+    watched = [pidfd, channel_in.fileno(), graded]
     try:
         while True:
-            ready, _, _ = select.select([pidfd, channel_in.fileno()], [], [])
+            ready, _, _ = select.select(watched, [], [])
             if pidfd in ready:
                 break
+            if graded in ready:
+                watched.remove(graded)    # one byte, or the end when the child died first
+                if os.read(graded, 1):
+                    say({"child": pid, "graded": True})
+            if channel_in.fileno() not in ready:
+                continue
             line = channel_in.readline()
             if not line:      # the batch is gone: so are we, and the child first
                 _kill_tree(pid)
@@ -388,8 +426,9 @@ def _wait_child(pid: int, channel_in) -> int:
     return os.waitstatus_to_exitcode(status)
 
 
-def _child(request: GradeRequest) -> None:
-    """Grade one submission and exit; output goes to request.log."""
+def _child(request: GradeRequest, graded: int) -> None:
+    """Grade one submission and exit; output goes to request.log. A byte on `graded` says
+    that the student's processes are done (the reports are written next)."""
     code, memory = 1, None
     try:
         ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -409,6 +448,7 @@ def _child(request: GradeRequest) -> None:
         processes._uid_next[0] = os.getpid() * 37 % len(processes.UID_POOL)
         from grader.pipeline import grade_submission
         from grader.rubric import load_rubric
+        unsaid = [graded]
         rubric = load_rubric(Path(request.rubric))
         if request.language:
             rubric = dataclasses.replace(rubric, language=request.language)
@@ -421,7 +461,8 @@ def _child(request: GradeRequest) -> None:
                          rubric=rubric, isolation=request.isolation or sandbox.detect_level(),
                          name=request.name or None, fingerprint=request.fingerprint,
                          model=Path(request.model), lanes=request.lanes,
-                         functions_only=request.functions_only)
+                         functions_only=request.functions_only,
+                         graded=lambda: _say_graded(unsaid))
         code = 0
     except BaseException:
         if memory is not None:
@@ -434,6 +475,17 @@ def _child(request: GradeRequest) -> None:
             sys.stderr.flush()
         finally:
             os._exit(code)
+
+
+def _say_graded(fds: list[int]) -> None:
+    """Write the byte once; the descriptor is closed with it (never written to again)."""
+    while fds:
+        fd = fds.pop()
+        try:
+            os.write(fd, b"g")
+        except OSError:
+            pass
+        os.close(fd)
 
 
 def _say_if_out_of_memory(memory: int) -> None:

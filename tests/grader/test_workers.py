@@ -167,3 +167,31 @@ def test_a_handout_notebook_is_parsed_once_and_each_reader_gets_its_own_copy(tmp
     assert len(second.cells) == 1 and len(reads) == 1
     nbformat.write(nbformat.v4.new_notebook(cells=[]), path)   # the file changed: read again
     assert handout.read_handout_notebook(path).cells == [] and len(reads) == 2
+
+
+def test_the_child_says_graded_once_its_student_processes_are_done_before_its_reports(
+        tmp_path, rubric, worker):
+    good, out = submission(tmp_path / "subs" / "good"), tmp_path / "reports"
+    job = request(good, out, rubric, functions_only=True)
+    seen = []
+
+    def command_line(pid):
+        try:
+            return Path(f"/proc/{pid}/cmdline").read_text()
+        except OSError:
+            return ""
+
+    outcome = worker.grade(job, timeout=120, graded=lambda: seen.append(
+        (Path(job.model).exists(), [p for p in descendants(worker._proc.pid)
+                                    if "runner.py" in command_line(p)])))
+    assert outcome.exit == 0
+    assert seen == [(False, [])]      # once; no student process left, no report written yet
+    assert Path(job.model).exists()
+
+
+def test_a_child_that_dies_before_it_is_graded_never_says_graded(tmp_path, rubric, worker):
+    good, out = submission(tmp_path / "subs" / "good"), tmp_path / "reports"
+    seen = []
+    outcome = worker.grade(request(good, out, tmp_path / "no-such-rubric.toml"), timeout=120,
+                           graded=lambda: seen.append(True))
+    assert outcome.exit == 1 and seen == []
