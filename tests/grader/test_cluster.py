@@ -157,3 +157,24 @@ def test_a_task_carries_the_submission_and_returns_the_reports_as_data(rubric, t
     assert "another version of the grader" in cluster.grade_task(stale)["reason"]
     failed = cluster.store_reply(cluster.grade_task(stale), out, "carol", 9, "fp")
     assert failed.error and failed.score == 0
+
+
+def test_the_grader_digest_is_hashed_again_only_when_a_file_changed(tmp_path, monkeypatch):
+    from grader import batch
+    (tmp_path / "grader").mkdir()
+    code = tmp_path / "grader" / "a.py"
+    code.write_text("x = 1\n")
+    monkeypatch.setattr(cluster, "ROOT", tmp_path)
+    monkeypatch.setattr(cluster, "_digests", {})
+    hashed = []
+    real = batch._hash_tree
+    monkeypatch.setattr(batch, "_hash_tree", lambda *a: hashed.append(a) or real(*a))
+    first = cluster.grader_digest()
+    assert cluster.grader_digest() == first and len(hashed) == 1
+    code.write_text("x = 2\n")                          # same size, another content
+    os.utime(code, ns=(1, 1))                           # whatever the clock's resolution
+    assert cluster.grader_digest() != first
+    (tmp_path / "grader" / "b.py").write_text("")       # a file added
+    third = len(hashed)
+    cluster.grader_digest()
+    assert len(hashed) > third
