@@ -351,7 +351,9 @@ def serve() -> None:
     os.dup2(2, 1)
     import grader.pipeline  # noqa: F401  (the imports every child then shares)
     import grader.rubric    # noqa: F401
-    warm_up()
+    for failure in warm_up():
+        print(f"grader worker: loading ahead failed ({failure}); each child loads it itself",
+              file=sys.stderr)
 
     def say(message: dict) -> None:
         channel_out.write(json.dumps(message).encode() + b"\n")
@@ -385,12 +387,13 @@ def serve() -> None:
     os._exit(0)
 
 
-def warm_up() -> None:
+def warm_up() -> list[str]:
     """Do once in the server what every child would otherwise do again: the imports that
     happen on first use (the diagnosis's recognizers, the report's Markdown extensions,
     numpy.random), the mistake catalogue, the handout's notebooks parsed, and one copy of the
     reference solutions (each child takes the copy it inherits). Nothing here touches a
-    submission."""
+    submission. A step that fails is left to each child (which then reports the failure for
+    its submission, as without the warm-up); the failures are returned, for the server's log."""
     import numpy.random  # noqa: F401
     from grader.feedback import load_catalogue
     from grader.hidden_tests.reference import preload_reference
@@ -398,11 +401,19 @@ def warm_up() -> None:
     from grader.notebooks.handout import read_handout_notebook
     from grader.report.markdown import to_html
     from grader.results import SubmissionResult
-    load_catalogue()
-    for notebook in pristine_notebooks():
-        read_handout_notebook(notebook)
-    to_html(SubmissionResult(name="warm-up", seed=0))
-    preload_reference()
+
+    def notebooks():
+        for notebook in pristine_notebooks():
+            read_handout_notebook(notebook)
+
+    failures = []
+    for step in (load_catalogue, notebooks,
+                 lambda: to_html(SubmissionResult(name="warm-up", seed=0)), preload_reference):
+        try:
+            step()
+        except Exception as exc:
+            failures.append(f"{type(exc).__name__}: {exc}")
+    return failures
 
 
 def _wait_child(pid: int, channel_in, graded: int, say) -> int:

@@ -195,3 +195,17 @@ def test_a_child_that_dies_before_it_is_graded_never_says_graded(tmp_path, rubri
     outcome = worker.grade(request(good, out, tmp_path / "no-such-rubric.toml"), timeout=120,
                            graded=lambda: seen.append(True))
     assert outcome.exit == 1 and seen == []
+
+
+def test_a_warm_up_step_that_fails_is_left_to_each_child(monkeypatch):
+    from grader.feedback.catalogue import load_catalogue
+    from grader.hidden_tests import reference
+    from grader.workers import warm_up
+
+    def broken():
+        raise ImportError("no solutions here")
+    monkeypatch.setattr(reference, "preload_reference", broken)
+    monkeypatch.setattr(reference, "_preloaded", [])
+    load_catalogue.cache_clear()
+    assert warm_up() == ["ImportError: no solutions here"]
+    assert load_catalogue.cache_info().currsize == 1 and reference._preloaded == []
