@@ -22,7 +22,7 @@ import grader
 from grader.command_line import UsageError, check_file, check_out, fail, gather_sources, print_results
 from grader.isolation import sandbox
 from grader.rubric import DEFAULT_RUBRIC, RubricError, load_rubric
-from grader.workers import MEMORY_PER_JOB, WorkerPool, cores
+from grader.workers import MEMORY_PER_JOB, WorkerPool, cores, pool_size
 
 STARTED = time.monotonic()   # grade-one's time runs from here: importing the pipeline counts too
 ROOT = Path(__file__).resolve().parent.parent
@@ -176,7 +176,7 @@ def main(argv=None) -> int:
     # The workers import the grader while this process probes the sandbox and reads the
     # submissions (reports found current leave them idle).
     with contextlib.nullcontext() if args.cluster else \
-            WorkerPool(min(args.jobs, len(sources)), str(args.out.absolute())) as pool:
+            WorkerPool(pool_size(args.jobs, len(sources)), str(args.out.absolute())) as pool:
         level = _announce_isolation([ROOT / "solutions", args.rubric, args.out,
                                      ROOT / "submissions"])
         print(f"grading {len(sources)} submission(s) with seed {seed}, isolation: {level}")

@@ -33,14 +33,12 @@ from pathlib import Path
 from tqdm import tqdm
 
 from grader.intake.submission import fingerprint_submission, regular_files, submission_name
-from grader.intake.workspace import pristine_notebooks
 from grader.isolation.processes import remove_tree
 from grader.isolation.run_folder import RunFolder
-from grader.report import write_reports
-from grader.report.files import atomic_write_text
 from grader.results import Outcome, SubmissionResult
 from grader.rubric import Rubric
-from grader.workers import GradeRequest, Worker, WorkerPool, failure_reason, kernel_lanes
+from grader.workers import (GradeRequest, Worker, WorkerPool, failure_reason, kernel_lanes,
+                            pool_size)
 
 ROOT = Path(__file__).resolve().parent.parent
 # Everything whose change makes an old report stale.
@@ -174,9 +172,11 @@ def is_current(result: SubmissionResult | None, fp: str) -> bool:
 def _grade_in_worker(source: Path, out: Path, name: str, seed: int, fp: str, rubric_path: Path,
                      timeout: float, language: str = "en", *, worker: Worker | None = None,
                      lanes: int = 1, functions_only: bool = False, isolation: str = "",
-                     run: RunFolder | None = None, memory_bytes: int = 0) -> SubmissionResult:
+                     run: RunFolder | None = None, memory_bytes: int = 0,
+                     graded=None) -> SubmissionResult:
     """Grade one submission in a fresh child of `worker` (of a worker of its own when None),
-    with a temporary folder of its own in `run`'s folder, removed whatever happened."""
+    with a temporary folder of its own in `run`'s folder, removed whatever happened.
+    `graded()`: called when the child's student processes are done (Worker.grade)."""
     report_dir, model = out / name, model_path(out, name)
     model.parent.mkdir(parents=True, exist_ok=True)
     model.unlink(missing_ok=True)   # a model left by an earlier run must not pass for this one
@@ -190,9 +190,9 @@ def _grade_in_worker(source: Path, out: Path, name: str, seed: int, fp: str, rub
     try:
         if worker is None:
             with Worker(str(out)) as own:
-                outcome = own.grade(request, timeout)
+                outcome = own.grade(request, timeout, graded)
         else:
-            outcome = worker.grade(request, timeout)
+            outcome = worker.grade(request, timeout, graded)
     finally:
         if tmp is not None:
             remove_tree(tmp)   # whatever the child left, however it ended
@@ -209,6 +209,7 @@ def settle(out: Path, name: str, seed: int, fp: str, reason: str | None,
         return result
     failed = SubmissionResult(name=name, seed=seed, fingerprint="", isolation=isolation,
                               error=reason or "the grader worker wrote no results")
+    from grader.report import write_reports   # not at import: see grade_batch()
     write_reports(failed, out / name, model_path(out, name), lang=language)
     return failed
 
@@ -238,6 +239,9 @@ def grade_batch(sources: list[Path], out: Path, *, jobs: int, seed: int, rubric:
     out.mkdir(parents=True, exist_ok=True)
     rubric_path = Path(rubric.path)
     grader = grader_inputs_digest(rubric_path)
+    # Imported here, not with this module: the command line imports this module before it
+    # starts the workers, and these imports (nbclient, the reports) take most of a second.
+    from grader.intake.workspace import pristine_notebooks
     notebooks = [p.name for p in pristine_notebooks()]
     results, todo = {}, []
     for source, name in zip(sources, names or report_names_for(sources)):
@@ -294,22 +298,37 @@ def _prepare_batch_files(finished: queue.SimpleQueue) -> None:
 def _grade_locally(todo, out: Path, *, jobs: int, pool: WorkerPool | None, isolation: str,
                    run: RunFolder, memory_bytes: int, seed: int, rubric_path: Path,
                    timeout: float, language: str, functions_only: bool):
-    """(name, result) for each of `todo` as it finishes, graded on `jobs` workers started once
-    for the whole batch (grader/workers.py)."""
+    """(name, result) for each of `todo` as it finishes, graded on workers started once for the
+    whole batch (grader/workers.py): `jobs` submissions at a time with their student
+    processes, and one more whose child only writes its reports (when the pool has a worker
+    to spare: pool_size()), so that the next submission starts meanwhile."""
     if not todo:
         return
     jobs = max(1, min(jobs, len(todo)))
     lanes = kernel_lanes(jobs, len(todo))
-    with contextlib.nullcontext(pool) if pool else WorkerPool(jobs, str(out.absolute())) as pool:
+    slots = threading.Semaphore(jobs)   # held from the start until "graded" (or the end)
+    with contextlib.nullcontext(pool) if pool else \
+            WorkerPool(pool_size(jobs, len(todo)), str(out.absolute())) as pool:
 
         def grade(source, name, fp):
-            with pool.worker() as worker:
-                return _grade_in_worker(source, out, name, seed, fp, rubric_path, timeout,
-                                        language, worker=worker, lanes=lanes,
-                                        functions_only=functions_only, isolation=isolation,
-                                        run=run, memory_bytes=memory_bytes)
+            slots.acquire()
+            held = [True]
 
-        with ThreadPoolExecutor(max_workers=jobs) as threads:
+            def graded():
+                if held:
+                    held.clear()
+                    slots.release()
+
+            try:
+                with pool.worker() as worker:
+                    return _grade_in_worker(source, out, name, seed, fp, rubric_path, timeout,
+                                            language, worker=worker, lanes=lanes,
+                                            functions_only=functions_only, isolation=isolation,
+                                            run=run, memory_bytes=memory_bytes, graded=graded)
+            finally:
+                graded()
+
+        with ThreadPoolExecutor(max_workers=pool_size(jobs, len(todo))) as threads:
             futures = {threads.submit(grade, *item): item[1] for item in todo}
             for future in as_completed(futures):
                 yield futures[future], future.result()
@@ -317,6 +336,7 @@ def _grade_locally(todo, out: Path, *, jobs: int, pool: WorkerPool | None, isola
 
 def write_skipped(skipped: list[Skipped], out: Path) -> None:
     """out/skipped.csv: entry,reason for every entry of the batch folder not graded."""
+    from grader.report.files import atomic_write_text
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["entry", "reason"])

@@ -108,13 +108,30 @@ def _safe(relative: str) -> bool:
 
 
 def grader_digest() -> str:
-    """Hash of everything whose change makes a report stale, but the submission and rubric."""
+    """Hash of everything whose change makes a report stale, but the submission and rubric.
+    Every task asks (a fifth of a second of hashing): the files are hashed again only when
+    one of them was changed, added or removed since (their mtimes and sizes tell)."""
     from grader.batch import GRADER_INPUTS, _hash_tree
-    digest = hashlib.sha256()
-    for part in GRADER_INPUTS:
-        if (ROOT / part).exists():
-            _hash_tree(digest, ROOT / part)
-    return digest.hexdigest()
+    parts = [ROOT / part for part in GRADER_INPUTS if (ROOT / part).exists()]
+    stamp = tuple(_stamps(parts))
+    if _digests.get("stamp") != stamp:
+        digest = hashlib.sha256()
+        for part in parts:
+            _hash_tree(digest, part)
+        _digests.update(stamp=stamp, digest=digest.hexdigest())
+    return _digests["digest"]
+
+
+_digests: dict = {}   # the stamp of the grader's files when last hashed, and the digest
+
+
+def _stamps(parts):
+    for part in parts:
+        files = [part] if part.is_file() else sorted(regular_files(
+            part, ignored=("__pycache__", ".ipynb_checkpoints"), skip_unreadable=False))
+        for file in files:
+            status = file.stat()
+            yield str(file), status.st_mtime_ns, status.st_size
 
 
 # ---------------------------------------------------------------------------- the worker's side

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from grader.intake.submission import submission_name
-from grader.report.details import points
 
 USAGE_ERROR = 2
 
@@ -76,6 +75,7 @@ def fail(message: str) -> int:
 
 def score_line(result) -> str:
     """'54.18 / 100' (as report.md prints it), or the reason it could not be graded."""
+    from grader.report.details import points   # the reports' modules: not before the workers
     if result.error:
         return f"not graded: {' '.join(str(result.error).split())[:200]}"
     text = f"{points(result.score)} / {points(result.max_score)}"

@@ -47,13 +47,15 @@ from grader.intake.workspace import build_workspace, pristine_notebooks
 def grade_submission(source: Path, out: Path, *, seed: int, rubric: Rubric, isolation: str,
                      name: str | None = None, fingerprint: str = "",
                      model: Path | None = None, lanes: int = 1, functions_only: bool = False,
-                     started: float | None = None) -> SubmissionResult:
+                     started: float | None = None, graded=None) -> SubmissionResult:
     """Grade one submission into `out` (its report folder) and return the scored model, also
     written to `model` when given. Never raises for student faults. `isolation` is the run's
     isolation level (decided once by the command line); `name` the report's name (default:
     the folder name or zip stem); `lanes`: notebooks run on that many kernels at once;
     `functions_only`: the hidden tests alone, and the report says so; `started`: when the
-    submission's time began (time.monotonic(); default now). A failure on the grader's side
+    submission's time began (time.monotonic(); default now); `graded`: called once the
+    student's processes are done, before the reports are written (a batch then starts the next
+    submission: workers.py). A failure on the grader's side
     is reported with no fingerprint, so that the next run grades the submission again.
 
     Temporary files go to a job folder in TMPDIR, which a batch points into its own run
@@ -82,6 +84,8 @@ def grade_submission(source: Path, out: Path, *, seed: int, rubric: Rubric, isol
         give_up = deadline + rubric.deadline_reserve / 2
         for stage in (notebooks, hidden):
             stage.join(max(0.0, give_up - time.monotonic()))
+        if graded is not None:
+            graded()
         messages = notes + intake.messages + workspace.messages + hidden.notes
         notebook_results = notebooks.tests + [
             test for run in notebooks.unfinished(workspace, rubric)

@@ -15,8 +15,13 @@ The server talks JSON lines over its stdin and stdout:
     server -> batch  {"ready": PID}                        once, after the imports
     batch -> server  {"source": ..., "out": ..., ...}      grade one submission (GradeRequest)
     server -> batch  {"child": PID}                        at once
+    server -> batch  {"child": PID, "graded": true}        the student's processes are done;
+                                                           the child writes the reports now
     batch -> server  {"stop": true}                        only when the time limit is over
     server -> batch  {"child": PID, "exit": CODE}          when the child has ended
+
+A batch starts the next submission on another server at "graded" (batch.py), so that one
+submission's reports are written while the next one's sandboxes start.
 
 A child that is stopped is killed with every process it started (the sandboxes die with their
 parents too). When the batch goes away, however it ends, the server's stdin closes: the server
@@ -41,6 +46,7 @@ import time
 from pathlib import Path
 
 from grader.isolation.limits import OUT_OF_MEMORY, near_memory_limit, worker_out_of_memory
+from grader.isolation.processes import alive, descendants
 
 ROOT = Path(__file__).resolve().parent.parent
 READY_SECONDS = 120            # a server's imports (slow on a busy machine)
@@ -61,6 +67,13 @@ def kernel_lanes(jobs: int, submissions: int) -> int:
     """Notebook kernels one submission runs at once: the cores that the submissions graded at
     the same time leave over (2 on 2 cores for one submission; 1 at --jobs 2)."""
     return max(1, cores() // max(1, min(jobs, submissions)))
+
+
+def pool_size(jobs: int, submissions: int) -> int:
+    """Workers a batch starts: one per job, and one more when there is a next submission to
+    start while a child writes its reports (batch._grade_locally)."""
+    jobs = max(1, min(jobs, submissions))
+    return jobs + (1 if submissions > jobs else 0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,16 +160,18 @@ class Worker:
 
     # ------------------------------------------------------------------ grading
 
-    def grade(self, request: GradeRequest, timeout: float) -> Outcome:
+    def grade(self, request: GradeRequest, timeout: float, graded=None) -> Outcome:
         """Grade one submission in a fresh child of the server, stopping it after `timeout`
-        seconds. Never raises for what happens in the child."""
+        seconds. Never raises for what happens in the child. `graded()` is called (in this
+        thread) when the child says its student processes are done and it writes the reports;
+        not at all when it never says so."""
         fd, log = tempfile.mkstemp(prefix="grader-worker-", suffix=".log",
                                    dir=request.tmp or None)
         os.close(fd)
         try:
             for attempt in (1, 2):   # a server that died since the last submission: restart
                 try:
-                    return self._grade(dataclasses.replace(request, log=log), timeout)
+                    return self._grade(dataclasses.replace(request, log=log), timeout, graded)
                 except WorkerFailure as failure:
                     self.start()
                     if attempt == 2 or failure.child_started:
@@ -164,7 +179,7 @@ class Worker:
         finally:
             os.unlink(log)
 
-    def _grade(self, request: GradeRequest, timeout: float) -> Outcome:
+    def _grade(self, request: GradeRequest, timeout: float, graded) -> Outcome:
         if not self.alive():
             raise WorkerFailure("the grader worker is not running" + self._server_error())
         if not self._ready:
@@ -174,7 +189,7 @@ class Worker:
         child = self._receive(time.monotonic() + STOP_SECONDS, "child")["child"]
         deadline = time.monotonic() + timeout
         try:
-            reply = self._receive(deadline, "exit", child_started=True)
+            reply = self._until_exit(deadline, graded)
             return Outcome(exit=reply["exit"], log=_tail(request.log))
         except TimeoutError:
             # A child out of memory may hang rather than fail (a thread that cannot start):
@@ -182,9 +197,17 @@ class Worker:
             full = request.memory_bytes and _peak_bytes(child) >= 0.8 * request.memory_bytes
             memory = worker_out_of_memory(request.memory_bytes) if full else ""
             self._send({"stop": True})
-            self._receive(time.monotonic() + STOP_SECONDS, "exit", child_started=True)
+            self._until_exit(time.monotonic() + STOP_SECONDS, graded)
             return Outcome(exit=None, timed_out=True, log=_tail(request.log),
                            out_of_memory=memory)
+
+    def _until_exit(self, deadline: float, graded) -> dict:
+        """The child's "exit" message, calling `graded` on its "graded" one on the way."""
+        while "exit" not in (message := self._receive(deadline, "exit", child_started=True,
+                                                      also="graded")):
+            if graded is not None:
+                graded()
+        return message
 
     def _send(self, message: dict) -> None:
         try:
@@ -194,8 +217,9 @@ class Worker:
             raise WorkerFailure(f"the grader worker stopped listening ({exc})"
                                 + self._server_error()) from None
 
-    def _receive(self, deadline: float, key: str, child_started: bool = False) -> dict:
-        """The next message (which must hold `key`); TimeoutError at `deadline`."""
+    def _receive(self, deadline: float, key: str, child_started: bool = False,
+                 also: str = "") -> dict:
+        """The next message (which must hold `key`, or `also`); TimeoutError at `deadline`."""
         fd = self._proc.stdout.fileno()
         while b"\n" not in self._buffer:
             left = deadline - time.monotonic()
@@ -217,7 +241,7 @@ class Worker:
                 self._buffer += chunk
         line, self._buffer = self._buffer.split(b"\n", 1)
         message = json.loads(line)
-        if key not in message:
+        if key not in message and not (also and also in message):
             raise WorkerFailure(f"the grader worker sent {line[:200]!r}", child_started)
         return message
 
@@ -256,6 +280,10 @@ class WorkerPool:
             self._idle.put(worker)
 
     def close(self) -> None:
+        for worker in self._all:   # all told first, so that they end at the same time
+            with contextlib.suppress(OSError, AttributeError):
+                if worker._ready:
+                    worker._proc.stdin.close()
         for worker in self._all:
             worker.close()
 
@@ -323,6 +351,9 @@ def serve() -> None:
     os.dup2(2, 1)
     import grader.pipeline  # noqa: F401  (the imports every child then shares)
     import grader.rubric    # noqa: F401
+    for failure in warm_up():
+        print(f"grader worker: loading ahead failed ({failure}); each child loads it itself",
+              file=sys.stderr)
 
     def say(message: dict) -> None:
         channel_out.write(json.dumps(message).encode() + b"\n")
@@ -334,24 +365,73 @@ def serve() -> None:
         if "source" not in message:
             continue   # a late "stop" for a child that had already ended
         request = GradeRequest(**message)
+        graded_r, graded_w = os.pipe()   # the child writes a byte once it is graded
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
             channel_out.close()
-            _child(request)   # never returns
+            os.close(graded_r)
+            _child(request, graded_w)   # never returns
+        os.close(graded_w)
         say({"child": pid})
-        say({"child": pid, "exit": _wait_child(pid, channel_in)})
+        try:
+            code = _wait_child(pid, channel_in, graded_r, say)
+        finally:
+            os.close(graded_r)
+        say({"child": pid, "exit": code})
+    # The batch is done with us and no child runs: leave without the interpreter's teardown of
+    # every module imported (a tenth of a second or more, which the batch would wait for).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
-def _wait_child(pid: int, channel_in) -> int:
-    """Wait for the child; kill it (with its processes) on "stop" or when the batch is gone."""
+def warm_up() -> list[str]:
+    """Do once in the server what every child would otherwise do again: the imports that
+    happen on first use (the diagnosis's recognizers, the report's Markdown extensions,
+    numpy.random), the mistake catalogue, the handout's notebooks parsed, and one copy of the
+    reference solutions (each child takes the copy it inherits). Nothing here touches a
+    submission. A step that fails is left to each child (which then reports the failure for
+    its submission, as without the warm-up); the failures are returned, for the server's log."""
+    import numpy.random  # noqa: F401
+    from grader.feedback import load_catalogue
+    from grader.hidden_tests.reference import preload_reference
+    from grader.intake.workspace import pristine_notebooks
+    from grader.notebooks.handout import read_handout_notebook
+    from grader.report.markdown import to_html
+    from grader.results import SubmissionResult
+
+    def notebooks():
+        for notebook in pristine_notebooks():
+            read_handout_notebook(notebook)
+
+    failures = []
+    for step in (load_catalogue, notebooks,
+                 lambda: to_html(SubmissionResult(name="warm-up", seed=0)), preload_reference):
+        try:
+            step()
+        except Exception as exc:
+            failures.append(f"{type(exc).__name__}: {exc}")
+    return failures
+
+
+def _wait_child(pid: int, channel_in, graded: int, say) -> int:
+    """Wait for the child, passing its "graded" on; kill it (with its processes) on "stop" or
+    when the batch is gone."""
     pidfd = os.pidfd_open(pid)
+    watched = [pidfd, channel_in.fileno(), graded]
     try:
         while True:
-            ready, _, _ = select.select([pidfd, channel_in.fileno()], [], [])
+            ready, _, _ = select.select(watched, [], [])
             if pidfd in ready:
                 break
+            if graded in ready:
+                watched.remove(graded)    # one byte, or the end when the child died first
+                if os.read(graded, 1):
+                    say({"child": pid, "graded": True})
+            if channel_in.fileno() not in ready:
+                continue
             line = channel_in.readline()
             if not line:      # the batch is gone: so are we, and the child first
                 _kill_tree(pid)
@@ -366,8 +446,9 @@ def _wait_child(pid: int, channel_in) -> int:
     return os.waitstatus_to_exitcode(status)
 
 
-def _child(request: GradeRequest) -> None:
-    """Grade one submission and exit; output goes to request.log."""
+def _child(request: GradeRequest, graded: int) -> None:
+    """Grade one submission and exit; output goes to request.log. A byte on `graded` says
+    that the student's processes are done (the reports are written next)."""
     code, memory = 1, None
     try:
         ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -387,6 +468,7 @@ def _child(request: GradeRequest) -> None:
         processes._uid_next[0] = os.getpid() * 37 % len(processes.UID_POOL)
         from grader.pipeline import grade_submission
         from grader.rubric import load_rubric
+        unsaid = [graded]
         rubric = load_rubric(Path(request.rubric))
         if request.language:
             rubric = dataclasses.replace(rubric, language=request.language)
@@ -399,7 +481,8 @@ def _child(request: GradeRequest) -> None:
                          rubric=rubric, isolation=request.isolation or sandbox.detect_level(),
                          name=request.name or None, fingerprint=request.fingerprint,
                          model=Path(request.model), lanes=request.lanes,
-                         functions_only=request.functions_only)
+                         functions_only=request.functions_only,
+                         graded=lambda: _say_graded(unsaid))
         code = 0
     except BaseException:
         if memory is not None:
@@ -412,6 +495,17 @@ def _child(request: GradeRequest) -> None:
             sys.stderr.flush()
         finally:
             os._exit(code)
+
+
+def _say_graded(fds: list[int]) -> None:
+    """Write the byte once; the descriptor is closed with it (never written to again)."""
+    while fds:
+        fd = fds.pop()
+        try:
+            os.write(fd, b"g")
+        except OSError:
+            pass
+        os.close(fd)
 
 
 def _say_if_out_of_memory(memory: int) -> None:
@@ -428,22 +522,10 @@ def _say_if_out_of_memory(memory: int) -> None:
 
 
 def _kill_tree(pid: int) -> None:
-    """SIGKILL `pid` and every process below it (found through /proc), until none is left."""
+    """SIGKILL `pid` and every process below it, until none is left (the tree is walked
+    through the kernel's lists of children: processes.descendants)."""
     for _ in range(50):
-        children: dict[int, list[int]] = {}
-        for entry in filter(str.isdigit, os.listdir("/proc")):
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if fields[0] != "Z":
-                children.setdefault(int(fields[1]), []).append(int(entry))
-        tree, todo = [], [pid]
-        while todo:
-            kids = children.get(todo.pop(), [])
-            tree += kids
-            todo += kids
+        tree = [p for p in descendants(pid) if alive(p)]
         for target in [pid, *tree]:
             try:
                 os.kill(target, signal.SIGKILL)

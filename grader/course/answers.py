@@ -15,6 +15,7 @@ from pathlib import Path
 
 import nbformat
 
+from grader.notebooks.handout import read_handout_notebook
 from grader.results import Answer
 
 ANSWER_TAG = "answer"
@@ -47,7 +48,7 @@ def _normalised(text: str) -> str:
 
 def questions_of(notebook: Path) -> list[Question]:
     """The questions of one handout notebook, in order."""
-    nb = nbformat.read(notebook, as_version=4)
+    nb = read_handout_notebook(notebook)
     found, last_heading, counter = [], None, 0
     for cell in nb.cells:
         if ANSWER_TAG in _tags(cell):
@@ -102,7 +103,7 @@ def collect_answers(notebooks: dict[str, Path], submitted: set[str],
                 cells = nbformat.read(notebooks[pristine.name], as_version=4).cells
             except Exception:   # an unreadable notebook was reported by the workspace stage
                 cells = []
-        handout_ids = {c.get("id") for c in nbformat.read(pristine, as_version=4).cells}
+        handout_ids = {c.get("id") for c in read_handout_notebook(pristine).cells}
         position = {c.get("id"): i for i, c in enumerate(cells) if c.get("id")}
         for q in questions:
             text = _answer_text(cells, position[q.cell_id], handout_ids) \

@@ -20,11 +20,22 @@ HANDOUT_PACKAGE = ROOT / "assignment"
 SOLUTIONS = ROOT / "solutions"
 MODULES = ("layers", "fc_net", "optim", "layer_utils", "gradient_check", "solver")
 _names = itertools.count()
+_preloaded: list[SimpleNamespace] = []   # at most one copy, imported ahead by preload_reference()
+
+
+def preload_reference() -> None:
+    """Import one copy ahead of need: the next load_reference() in this process takes it. The
+    grader workers call this before they fork, so that each child (a copy of the worker, whose
+    copy nobody else uses) takes its own without importing the solutions again."""
+    _preloaded[:] = [load_reference()]
 
 
 def load_reference() -> SimpleNamespace:
     """A namespace with the reference modules: layers, fc_net, optim, layer_utils,
-    gradient_check, solver. Each call imports a fresh, independent copy."""
+    gradient_check, solver. Each call gives a fresh, independent copy (the one imported ahead
+    by preload_reference(), once)."""
+    if _preloaded:
+        return _preloaded.pop()
     name = f"reference_assignment_{next(_names)}"
     with tempfile.TemporaryDirectory(prefix="reference-") as tmp:
         folder = Path(tmp) / name

@@ -47,20 +47,23 @@ def stop(proc: subprocess.Popen, grace: float = 0.2) -> None:
     """Kill the process and every process it started; return once they are gone.
 
     Besides the session/process group, every descendant is killed (in bubblewrap: the PID
-    namespace's init, whose death takes everything inside along), and every process of the
-    student's uid (a double-forked daemon leaves the tree outside bubblewrap). That uid comes
-    from start(), or else from the processes themselves while they are not yet reaped."""
-    tree = _descendants(proc.pid)
+    namespace's init, whose death takes everything inside along: no process can leave the
+    namespace, so nothing else is searched for), and, outside bubblewrap, every process of the
+    student's uid (a double-forked daemon leaves the tree there). That uid comes from start(),
+    or else from the processes themselves while they are not yet reaped."""
+    tree = descendants(proc.pid)
     launch = getattr(proc, "sandbox_launch", None)
     uids = ({launch.uid} if launch is not None else
             {uid for uid in map(uid_of, [proc.pid, *tree]) if uid in UID_POOL})
+    if getattr(launch, "level", None) == "bubblewrap":
+        uids = set()   # the namespace's init is in `tree`; its death ends every process inside
     for kill, target in [(os.killpg, proc.pid), *((os.kill, pid) for pid in [proc.pid, *tree])]:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             kill(target, signal.SIGKILL)
     for uid in uids - {None}:
         kill_uid(uid)
     deadline = time.monotonic() + grace + 5
-    while time.monotonic() < deadline and (proc.poll() is None or any(map(_alive, tree))):
+    while time.monotonic() < deadline and (proc.poll() is None or any(map(alive, tree))):
         time.sleep(0.01)
 
 
@@ -99,11 +102,40 @@ def _stat(pid) -> list[str]:
         return []
 
 
-def _alive(pid) -> bool:
+def alive(pid) -> bool:
     return _stat(pid)[:1] not in ([], ["Z"])  # a zombie runs no code
 
 
-def _descendants(pid: int) -> list[int]:
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid`, found through the kernel's list of each task's children
+    (a walk of the tree alone, not a scan of every process on the machine)."""
+    if not _HAS_CHILDREN_LISTS:
+        return _descendants_by_scan(pid)
+    found, todo = [], [pid]
+    while todo:
+        kids = _children(todo.pop())
+        found += kids
+        todo += kids
+    return found
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return kids
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                kids += map(int, f.read().split())
+        except (OSError, ValueError):
+            continue
+    return kids
+
+
+def _descendants_by_scan(pid: int) -> list[int]:
+    """descendants() for a kernel without /proc/PID/task/TID/children."""
     children: dict[int, list[int]] = {}
     for entry in filter(str.isdigit, os.listdir("/proc")):
         fields = _stat(entry)
@@ -117,6 +149,9 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+_HAS_CHILDREN_LISTS = os.path.exists(f"/proc/{os.getpid()}/task/{os.getpid()}/children")
+
+
 def uid_of(pid) -> int | None:
     try:  # the real uid: /proc/PID's owner is root for a non-dumpable process
         with open(f"/proc/{pid}/status") as f:
@@ -126,4 +161,15 @@ def uid_of(pid) -> int | None:
 
 
 def uids_running() -> set[int | None]:
-    return {uid_of(pid) for pid in filter(str.isdigit, os.listdir("/proc")) if _alive(pid)}
+    """The real uids of every process on the machine that is not a zombie (one read each)."""
+    uids = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                fields = dict(line.split(":", 1) for line in f
+                              if line.startswith(("State:", "Uid:")))
+            if fields["State"].split()[0] != "Z":
+                uids.add(int(fields["Uid"].split()[0]))
+        except (OSError, KeyError, IndexError, ValueError):
+            continue
+    return uids

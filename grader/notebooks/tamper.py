@@ -23,6 +23,7 @@ from typing import NamedTuple
 import nbformat
 
 from grader.notebooks.execute import NotebookReadError, read_notebook
+from grader.notebooks.handout import read_handout_notebook
 
 PROVIDED = "provided"
 # Tags nbclient obeys: an error in a "raises-exception" cell is not an error, a
@@ -51,7 +52,7 @@ class Restored(NamedTuple):
 def restore_provided_cells(student_path: Path, pristine_path: Path, target: Path) -> Restored:
     """Write to `target` the student's notebook with the provided cells restored."""
     name = pristine_path.name
-    pristine = nbformat.read(pristine_path, as_version=4)
+    pristine = read_handout_notebook(pristine_path)
     try:
         # read_notebook also refuses valid JSON whose cells lack a str source or cell_type,
         # which nbformat.read only logs: merging such cells crashed the whole submission.

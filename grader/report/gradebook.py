@@ -137,17 +137,30 @@ def _plot_pass_rates(ax, results: list[SubmissionResult]) -> None:
                 va="center", fontsize=7)
 
 
-def plot_summary(results: list[SubmissionResult], path) -> Path:
-    """Write a PNG (atomically) with two panels: histogram of total scores in percent, and the
-    pass rate per graded unit as horizontal bars. Returns the path."""
+def summary_figure(results: list[SubmissionResult]):
+    """The summary plot's figure: histogram of total scores in percent, and the pass rate per
+    graded unit as horizontal bars."""
     from matplotlib.figure import Figure   # no pyplot: no global backend, no display needed
     n_units = len(pass_rates(results))
-    fig = Figure(figsize=(12, max(4.0, 1.5 + 0.3 * n_units)), layout="constrained")
-    ax_scores, ax_units = fig.subplots(1, 2, width_ratios=[1, 1.3])
+    width, height = 12.0, max(4.0, 1.5 + 0.3 * n_units)
+    fig = Figure(figsize=(width, height))
+    # Fixed margins in inches (a layout engine took half of the plot's second): room for the
+    # axis labels and titles, and for the unit labels (at most _short_label's 36 characters).
+    bottom, top = 0.6, 0.45
+
+    def panel(left: float, span: float):
+        return fig.add_axes((left / width, bottom / height, span / width,
+                             (height - bottom - top) / height))
+    ax_scores, ax_units = panel(0.75, 3.75), panel(7.0, 4.7)
     _plot_scores(ax_scores, results)
     _plot_pass_rates(ax_units, results)
+    return fig
+
+
+def plot_summary(results: list[SubmissionResult], path) -> Path:
+    """Write summary_figure() as a PNG (atomically). Returns the path."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
+    summary_figure(results).savefig(buffer, format="png", dpi=100)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(path, buffer.getvalue())

@@ -335,3 +335,70 @@ def test_the_gradescope_verb_leaves_nothing_in_tmpdir(tmp_path):
     assert result["extra_data"]["submission"] == "submission" and result["tests"]
     assert os.listdir(tmp) == []
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_the_command_starts_its_workers_before_the_heavy_imports():
+    """`python -m grader grade` imports its batch module before it starts the workers; NumPy,
+    nbclient and the report modules come later, while the workers import the pipeline."""
+    import sys
+    code = ("import sys, grader.__main__, grader.batch\n"
+            "print(sorted(m for m in ('numpy', 'nbclient', 'grader.report', 'grader.pipeline')"
+            " if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def _fake_pool(size):
+    import queue
+    idle = queue.SimpleQueue()
+    for i in range(size):
+        idle.put(i)
+
+    class Pool:
+        @contextlib.contextmanager
+        def worker(self):
+            worker = idle.get()
+            try:
+                yield worker
+            finally:
+                idle.put(worker)
+    return Pool()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_next_submission_starts_while_one_writes_its_reports_never_sooner(tmp_path,
+                                                                               monkeypatch, jobs):
+    """At most `jobs` submissions are graded at once; one that is only writing its reports
+    (its child said "graded") lets the next one start on the spare worker."""
+    import threading
+    from grader import batch
+    from grader.results import SubmissionResult
+    from grader.workers import pool_size
+    names = [f"s{i}" for i in range(jobs + 2)]
+    lock, grading, most, overlapped = threading.Lock(), [0], [0], threading.Event()
+    started = {name: threading.Event() for name in names}
+
+    def fake_grade(source, out, name, *args, graded=None, **kwargs):
+        with lock:
+            grading[0] += 1
+            most[0] = max(most[0], grading[0])
+        started[name].set()
+        time.sleep(0.2)                          # the student's processes at work
+        with lock:
+            grading[0] -= 1
+        graded()                                 # the reports follow
+        later = names[names.index(name) + jobs] if names.index(name) + jobs < len(names) else None
+        if later is not None and started[later].wait(10):
+            overlapped.set()                     # it started before these reports were done
+        return SubmissionResult(name=name, seed=1)
+
+    monkeypatch.setattr(batch, "_grade_in_worker", fake_grade)
+    todo = [(tmp_path / name, name, "fp") for name in names]
+    graded = dict(batch._grade_locally(
+        todo, tmp_path, jobs=jobs, pool=_fake_pool(pool_size(jobs, len(todo))), isolation="none",
+        run=None, memory_bytes=0, seed=1, rubric_path=tmp_path / "r.toml", timeout=60,
+        language="en", functions_only=True))
+    assert sorted(graded) == names
+    assert most[0] == jobs and overlapped.is_set()
+    assert pool_size(jobs, len(todo)) == jobs + 1 and pool_size(jobs, jobs) == jobs

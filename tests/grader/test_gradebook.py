@@ -87,3 +87,27 @@ def test_pass_rates_leave_out_zero_point_notes():
                    max_score=0, passed=False),
     ])
     assert gradebook.pass_rates([result]) == {notebook: (1, 1)}
+
+
+def test_the_summary_plot_without_a_layout_engine_keeps_every_label_inside_and_apart():
+    """Fixed margins: the longest unit label (36 characters) ends left of the pass-rate panel
+    and right of the scores panel, and no title or axis label leaves the figure."""
+    long_unit = "NormalizationForConvFeatures.ipynb: a very long notebook unit name"
+    units = [long_unit] + [f"unit_{i}" for i in range(24)]
+    passes = [(unit, i % 2 == 0) for i, unit in enumerate(units)]
+    fig = gradebook.summary_figure([result("alice", passes)])
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    scores, rates = fig.axes
+    labels = [t.get_window_extent(renderer) for t in rates.get_yticklabels() if t.get_text()]
+    assert min(b.x0 for b in labels) > scores.get_window_extent(renderer).x1
+    assert max(b.x1 for b in labels) <= rates.get_window_extent(renderer).x0
+    texts = [ax.title for ax in fig.axes] + [ax.xaxis.label for ax in fig.axes] + [
+        scores.yaxis.label]
+    whole = fig.bbox
+    for text in texts:
+        box = text.get_window_extent(renderer)
+        assert whole.x0 <= box.x0 and box.x1 <= whole.x1
+        assert whole.y0 <= box.y0 <= box.y1 <= whole.y1

@@ -496,3 +496,67 @@ def test_jupyter_kernel_runs_inside(level, job):
     if level == "bubblewrap":
         assert int(uid) in sandbox.UID_POOL and visible == "False"
     assert int(uid) not in sandbox.UID_POOL or int(uid) not in sandbox.uids_running()
+
+
+def test_descendants_walks_the_tree_as_a_scan_of_every_process_finds_it():
+    from grader.isolation import processes
+    code = ("import os, time\n"
+            "for _ in range(2):\n"
+            "    if os.fork() == 0:\n"
+            "        if os.fork() == 0:\n"
+            "            time.sleep(60)\n"
+            "        time.sleep(60)\n"
+            "print('ready', flush=True)\n"
+            "time.sleep(60)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                            start_new_session=True)
+    try:
+        assert proc.stdout.readline().strip() == b"ready"
+        deadline = time.monotonic() + 10
+        while len(processes._descendants_by_scan(proc.pid)) < 4:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert sorted(processes.descendants(proc.pid)) == sorted(
+            processes._descendants_by_scan(proc.pid))
+    finally:
+        os.killpg(proc.pid, 9)
+        proc.wait()
+        proc.stdout.close()
+
+
+@level_param("bubblewrap")
+def test_stop_in_bubblewrap_ends_every_process_without_scanning_the_machine(level, job,
+                                                                           monkeypatch):
+    """The namespace's init dies with its tree, and every process inside with it: stop() needs
+    neither a scan of every process's uid nor of every process's parent."""
+    from grader.isolation import processes
+    code = textwrap.dedent("""
+        import os, time
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                print("daemon started", flush=True)
+                time.sleep(0.5)
+                print("still alive", flush=True)
+                time.sleep(60)
+            os._exit(0)
+        time.sleep(60)
+    """)
+    proc = sandbox.start([PYTHONS[level], "-c", code], workspace=job / "workspace",
+                         scratch=job / "scratch", limits=Limits(), level=level,
+                         stdout=subprocess.PIPE)
+    uid = proc.sandbox_launch.uid
+    try:
+        assert proc.stdout.readline().strip() == b"daemon started"
+
+        def scan(*_):
+            raise AssertionError("stop() scanned every process")
+        with monkeypatch.context() as patch:
+            patch.setattr(processes, "uids_running", scan)
+            patch.setattr(processes, "_descendants_by_scan", scan)
+            sandbox.stop(proc)
+    finally:
+        sandbox.stop(proc)
+    assert proc.stdout.read() == b""   # no process inside holds the pipe any more
+    proc.stdout.close()
+    assert uid is None or uid not in sandbox.uids_running()

@@ -125,3 +125,87 @@ def test_kernel_lanes_share_the_cores_among_the_submissions_graded_at_once(monke
     assert kernel_lanes(jobs=2, submissions=10) == 2
     assert kernel_lanes(jobs=4, submissions=1) == 4    # one submission: all cores
     assert kernel_lanes(jobs=8, submissions=10) == 1
+
+
+def test_the_reference_imported_ahead_is_handed_out_once_then_fresh_copies():
+    from grader.hidden_tests import reference
+    reference.preload_reference()
+    ahead = reference._preloaded[0]
+    assert reference.load_reference() is ahead
+    again = reference.load_reference()
+    assert again is not ahead and again.layers is not ahead.layers
+    assert reference._preloaded == []
+
+
+def test_warm_up_leaves_what_each_child_would_load_in_the_server(monkeypatch):
+    """After warm_up() a forked child finds the catalogue loaded, the reference imported and the
+    report's Markdown extensions ready: none is read or imported again per submission."""
+    import sys
+    from grader.feedback.catalogue import load_catalogue
+    from grader.hidden_tests import reference
+    from grader.workers import warm_up
+    load_catalogue.cache_clear()
+    monkeypatch.setattr(reference, "_preloaded", [])
+    warm_up()
+    assert load_catalogue.cache_info().currsize == 1
+    assert len(reference._preloaded) == 1
+    assert "markdown.extensions.fenced_code" in sys.modules
+    assert "grader.feedback.variants" in sys.modules
+
+
+def test_a_handout_notebook_is_parsed_once_and_each_reader_gets_its_own_copy(tmp_path, monkeypatch):
+    import nbformat
+    from grader.notebooks import handout
+    path = tmp_path / "n.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]), path)
+    reads = []
+    real = nbformat.read
+    monkeypatch.setattr(handout.nbformat, "read", lambda *a, **k: reads.append(a) or real(*a, **k))
+    first = handout.read_handout_notebook(path)
+    first.cells.clear()                               # a reader changing its copy
+    second = handout.read_handout_notebook(path)
+    assert len(second.cells) == 1 and len(reads) == 1
+    nbformat.write(nbformat.v4.new_notebook(cells=[]), path)   # the file changed: read again
+    assert handout.read_handout_notebook(path).cells == [] and len(reads) == 2
+
+
+def test_the_child_says_graded_once_its_student_processes_are_done_before_its_reports(
+        tmp_path, rubric, worker):
+    good, out = submission(tmp_path / "subs" / "good"), tmp_path / "reports"
+    job = request(good, out, rubric, functions_only=True)
+    seen = []
+
+    def command_line(pid):
+        try:
+            return Path(f"/proc/{pid}/cmdline").read_text()
+        except OSError:
+            return ""
+
+    outcome = worker.grade(job, timeout=120, graded=lambda: seen.append(
+        (Path(job.model).exists(), [p for p in descendants(worker._proc.pid)
+                                    if "runner.py" in command_line(p)])))
+    assert outcome.exit == 0
+    assert seen == [(False, [])]      # once; no student process left, no report written yet
+    assert Path(job.model).exists()
+
+
+def test_a_child_that_dies_before_it_is_graded_never_says_graded(tmp_path, rubric, worker):
+    good, out = submission(tmp_path / "subs" / "good"), tmp_path / "reports"
+    seen = []
+    outcome = worker.grade(request(good, out, tmp_path / "no-such-rubric.toml"), timeout=120,
+                           graded=lambda: seen.append(True))
+    assert outcome.exit == 1 and seen == []
+
+
+def test_a_warm_up_step_that_fails_is_left_to_each_child(monkeypatch):
+    from grader.feedback.catalogue import load_catalogue
+    from grader.hidden_tests import reference
+    from grader.workers import warm_up
+
+    def broken():
+        raise ImportError("no solutions here")
+    monkeypatch.setattr(reference, "preload_reference", broken)
+    monkeypatch.setattr(reference, "_preloaded", [])
+    load_catalogue.cache_clear()
+    assert warm_up() == ["ImportError: no solutions here"]
+    assert load_catalogue.cache_info().currsize == 1 and reference._preloaded == []
