@@ -76,8 +76,16 @@ def on_built_cache(student, settings, failure, forward, backward, args, dout, ex
     layout, value = cache or (BUILT_CACHES[forward][0], BUILT_CACHES[forward][1](args))
     if not worth_checking_time(settings):
         return None
-    reply = call(student, settings, backward, [dout, value], raw=True)
-    if not reply.ok:
+    own = backward_right_on(student, settings, backward, dout, value, expected, names)
+    return relies_on(failure.result(), own, [forward], "cache", [layout]) if own else None
+
+
+def backward_right_on(student, settings, backward, dout, cache, expected, names,
+                      module="layers") -> list | None:
+    """The findings of the student's `backward` called on `cache` when every gradient matches
+    `expected` (named `names`); None when it raises, runs out of time or one does not match."""
+    reply = call(student, settings, backward, [dout, cache], module=module, raw=True)
+    if not reply.ok or not worth_checking_time(settings):
         return None
     got = reply.result["result"]
     got = got if isinstance(got, tuple) else (got,)
@@ -85,9 +93,7 @@ def on_built_cache(student, settings, failure, forward, backward, args, dout, ex
         return None
     own = [compare(name, value, want, settings.tolerance)
            for name, value, want in zip(names, got, expected)]
-    if not all(finding.ok for finding in own):
-        return None
-    return relies_on(failure.result(), own, [forward], "cache", [layout])
+    return own if all(finding.ok for finding in own) else None
 
 
 def worth_checking_time(settings) -> bool:

@@ -85,7 +85,7 @@ def on_right_cache(student, reference, settings, result: TestResult, *, forward,
     (or `raised` on args), writes the reference's cache layout, and the student's backward
     gives the `expected` gradients (named `names`) on the reference's cache for `args`.
     None otherwise: the failure stands."""
-    from grader.hidden_tests.dependencies import relies_on
+    from grader.hidden_tests.dependencies import backward_right_on, relies_on
     if time.monotonic() > settings.deadline:
         return None
     reference_forward = getattr(getattr(reference, module), forward)
@@ -93,16 +93,8 @@ def on_right_cache(student, reference, settings, result: TestResult, *, forward,
     theirs = students_cache(student, settings, forward, args, module, raised, reference_out)
     if theirs is None or kind(theirs) != kind(cache):
         return None
-    reply = call(student, settings, backward, [dout, cache], module=module, raw=True)
-    if not reply.ok or time.monotonic() > settings.deadline:
-        return None
-    got = reply.result["result"]
-    got = got if isinstance(got, tuple) else (got,)
-    if len(got) != len(expected):
-        return None
-    own = [compare(name, value, want, settings.tolerance)
-           for name, value, want in zip(names, got, expected)]
-    if not all(finding.ok for finding in own):
+    own = backward_right_on(student, settings, backward, dout, cache, expected, names, module)
+    if own is None:
         return None
     judged = relies_on(result, own, [forward], "right_cache")
     judged.data.pop("diagnosis", None)  # what the backward did with a wrong cache names nothing
