@@ -179,16 +179,51 @@ def _run_notebooks(stage: _Stage, workspace, out: Path, rubric: Rubric, deadline
     jobs = [NotebookJob(notebook, out / "notebooks" / notebook.name,
                         workspace.scratch_for("kernel-" + notebook.stem))
             for notebook in _notebooks_to_run(workspace, rubric)]
+    html = _NotebookHTML()
     runs = run_notebooks(
         jobs, lanes=lanes, workspace=workspace.root, cell_timeout=settings.cell_timeout,
         notebook_timeout=settings.notebook_timeout, continue_on_error=settings.continue_on_error,
-        limits=rubric.notebook_limits, deadline=deadline, level=isolation)
+        limits=rubric.notebook_limits, deadline=deadline, level=isolation,
+        finished=lambda job, run: html.start(job.path_out))
+    html.write(until=deadline - HTML_RESERVE_SECONDS)
     for job, run in zip(jobs, runs):
         if job.path_out.exists():
             stage.files.append(str(job.path_out.relative_to(out)))
         stage.tests += notebook_tests(run, settings.visibility,
                                       submitted=job.path_in.name not in workspace.unsubmitted,
                                       hooks=kernel_hooks(job.path_in))
+
+
+# The executed notebooks' HTML (nbconvert, seconds per notebook) is made here, each as soon as
+# its notebook ends, beside the notebooks still running, rather than by the batch after all the
+# grading (one process for every submission). It is only an extra: what is not ready in time is
+# made by the batch (course/outputs.py renders any notebook whose .html is missing or older).
+HTML_RESERVE_SECONDS = 15.0
+
+
+class _NotebookHTML:
+    def __init__(self):
+        self.bodies: dict[Path, str | None] = {}
+        self.threads: list[threading.Thread] = []
+
+    def start(self, notebook: Path) -> None:
+        if not Path(notebook).is_file():
+            return
+        def render():   # a daemon thread: one still converting never holds up the exit
+            from grader.report.notebook_html import notebook_html
+            self.bodies[notebook] = notebook_html(notebook)
+        thread = threading.Thread(target=render, name="notebook-html", daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+    def write(self, until: float) -> None:
+        """Write the HTML of each notebook converted by `until` (a time.monotonic() value)."""
+        from grader.report.files import atomic_write_text
+        for thread in self.threads:
+            thread.join(timeout=max(0.0, until - time.monotonic()))
+        for notebook, body in list(self.bodies.items()):
+            if body is not None:
+                atomic_write_text(Path(notebook).with_suffix(".html"), body)
 
 
 def _run_hidden(stage: _Stage, workspace, seed: int, rubric: Rubric, deadline: float,

@@ -46,13 +46,16 @@ def longest_first(jobs: list[NotebookJob]) -> list[int]:
                   key=lambda i: -EXPECTED_SECONDS.get(Path(jobs[i].path_in).name, UNKNOWN_SECONDS))
 
 
-def run_notebooks(jobs: list[NotebookJob], *, lanes: int, **options) -> list[NotebookRun]:
+def run_notebooks(jobs: list[NotebookJob], *, lanes: int, finished=None,
+                  **options) -> list[NotebookRun]:
     """Run every job (options: those of run_notebook_async but the paths) on `lanes` kernels at
-    once; the runs come back in the order of `jobs`."""
-    return _run_sync(_run_all(list(jobs), max(1, int(lanes)), options))
+    once; the runs come back in the order of `jobs`. `finished(job, run)`, when given, is
+    called as each notebook ends, while the others may still run; it must return at once."""
+    return _run_sync(_run_all(list(jobs), max(1, int(lanes)), options, finished))
 
 
-async def _run_all(jobs: list[NotebookJob], lanes: int, options: dict) -> list[NotebookRun]:
+async def _run_all(jobs: list[NotebookJob], lanes: int, options: dict,
+                   finished=None) -> list[NotebookRun]:
     order = longest_first(jobs)
     alive = asyncio.Semaphore(lanes + 1)   # kernels started: the lanes and one waiting
     running = asyncio.Semaphore(lanes)     # kernels executing cells
@@ -80,6 +83,8 @@ async def _run_all(jobs: list[NotebookJob], lanes: int, options: dict) -> list[N
                 up[position].set()   # a kernel that never started must not block the next
                 if holds_lane:
                     running.release()
+            if finished is not None:
+                finished(job, runs[index])
 
     await asyncio.gather(*(one(position, index) for position, index in enumerate(order)))
     return runs

@@ -20,13 +20,24 @@ def _html_exporter():
 
 def render_notebook(notebook: Path) -> Path | None:
     """notebook.html beside `notebook`; None when it cannot be converted (the .ipynb stays)."""
-    import nbformat
-    target = notebook.with_suffix(".html")
+    target = Path(notebook).with_suffix(".html")
     try:
         if target.is_file() and target.stat().st_mtime_ns >= notebook.stat().st_mtime_ns:
             return target
-        body, _ = _html_exporter().from_notebook_node(nbformat.read(notebook, as_version=4))
-    except Exception:   # a notebook nbconvert cannot read: the report still links the .ipynb
+    except OSError:
+        return None
+    body = notebook_html(notebook)
+    if body is None:
         return None
     atomic_write_text(target, body)
     return target
+
+
+def notebook_html(notebook: Path) -> str | None:
+    """The HTML of `notebook`, or None when nbconvert cannot convert it."""
+    import nbformat
+    try:
+        body, _ = _html_exporter().from_notebook_node(nbformat.read(notebook, as_version=4))
+    except Exception:   # a notebook nbconvert cannot read: the report still links the .ipynb
+        return None
+    return body
