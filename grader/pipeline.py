@@ -218,12 +218,12 @@ class _NotebookHTML:
 
     def write(self, until: float) -> None:
         """Write the HTML of each notebook converted by `until` (a time.monotonic() value)."""
-        from grader.report.files import atomic_write_text
+        from grader.report.notebook_html import save_html
         for thread in self.threads:
             thread.join(timeout=max(0.0, until - time.monotonic()))
         for notebook, body in list(self.bodies.items()):
             if body is not None:
-                atomic_write_text(Path(notebook).with_suffix(".html"), body)
+                save_html(notebook, body)
 
 
 def _run_hidden(stage: _Stage, workspace, seed: int, rubric: Rubric, deadline: float,

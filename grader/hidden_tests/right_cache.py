@@ -94,7 +94,7 @@ def on_right_cache(student, reference, settings, result: TestResult, *, forward,
     if theirs is None or kind(theirs) != kind(cache):
         return None
     own = backward_right_on(student, settings, backward, dout, cache, expected, names, module)
-    if own is None:
+    if own is None or time.monotonic() > settings.deadline:
         return None
     judged = relies_on(result, own, [forward], "right_cache")
     judged.data.pop("diagnosis", None)  # what the backward did with a wrong cache names nothing

@@ -20,17 +20,25 @@ def _html_exporter():
 
 def render_notebook(notebook: Path) -> Path | None:
     """notebook.html beside `notebook`; None when it cannot be converted (the .ipynb stays)."""
-    target = Path(notebook).with_suffix(".html")
+    target = html_path(notebook)
     try:
         if target.is_file() and target.stat().st_mtime_ns >= notebook.stat().st_mtime_ns:
             return target
     except OSError:
         return None
     body = notebook_html(notebook)
-    if body is None:
-        return None
+    return None if body is None else save_html(notebook, body)
+
+
+def save_html(notebook: Path, body: str) -> Path:
+    """Write `body` (notebook_html's) beside `notebook`; its path."""
+    target = html_path(notebook)
     atomic_write_text(target, body)
     return target
+
+
+def html_path(notebook: Path) -> Path:
+    return Path(notebook).with_suffix(".html")
 
 
 def notebook_html(notebook: Path) -> str | None:
