@@ -176,7 +176,8 @@ def main(argv=None) -> int:
     # The workers import the grader while this process probes the sandbox and reads the
     # submissions (reports found current leave them idle).
     with contextlib.nullcontext() if args.cluster else \
-            WorkerPool(pool_size(args.jobs, len(sources)), str(args.out.absolute())) as pool:
+            WorkerPool(pool_size(args.jobs, len(sources)), str(args.out.absolute()),
+                       jobs=args.jobs, notebooks=not args.functions_only) as pool:
         level = _announce_isolation([ROOT / "solutions", args.rubric, args.out,
                                      ROOT / "submissions"])
         print(f"grading {len(sources)} submission(s) with seed {seed}, isolation: {level}")

@@ -189,7 +189,7 @@ def _grade_in_worker(source: Path, out: Path, name: str, seed: int, fp: str, rub
                            memory_bytes=memory_bytes)
     try:
         if worker is None:
-            with Worker(str(out)) as own:
+            with Worker(str(out), notebooks=not functions_only) as own:
                 outcome = own.grade(request, timeout, graded)
         else:
             outcome = worker.grade(request, timeout, graded)
@@ -286,13 +286,17 @@ def grade_batch(sources: list[Path], out: Path, *, jobs: int, seed: int, rubric:
 
 def _prepare_batch_files(finished: queue.SimpleQueue) -> None:
     """Beside the grading (the batch process mostly waits for its workers): load the summary
-    plot's library and fingerprint each finished submission's code for the similarity page."""
+    plot's library and fingerprint each finished submission's code for the similarity page.
+    Not before the first submission is done: on a machine with few cores these imports would
+    slow down the workers' start, which every submission waits for."""
+    result = finished.get()
     from grader.course.similarity import cached_fingerprint, document
     from grader.report.gradebook import import_matplotlib
     import_matplotlib()
-    while (result := finished.get()) is not None:
+    while result is not None:
         if result.code and not result.error:
             cached_fingerprint(document(result.code))
+        result = finished.get()
 
 
 def _grade_locally(todo, out: Path, *, jobs: int, pool: WorkerPool | None, isolation: str,
@@ -308,7 +312,8 @@ def _grade_locally(todo, out: Path, *, jobs: int, pool: WorkerPool | None, isola
     lanes = kernel_lanes(jobs, len(todo))
     slots = threading.Semaphore(jobs)   # held from the start until "graded" (or the end)
     with contextlib.nullcontext(pool) if pool else \
-            WorkerPool(pool_size(jobs, len(todo)), str(out.absolute())) as pool:
+            WorkerPool(pool_size(jobs, len(todo)), str(out.absolute()), jobs=jobs,
+                       notebooks=not functions_only) as pool:
 
         def grade(source, name, fp):
             slots.acquire()

@@ -33,15 +33,14 @@ from grader.isolation.limits import near_memory_limit, worker_out_of_memory
 from grader.hidden_tests.catalogue import CATALOGUE, not_run, run_hidden_tests
 from grader.hidden_tests.reference import load_reference
 from grader.intake.submission import submission_name, take_submission
-from grader.notebooks.execute import NotebookRun, notebook_tests
-from grader.notebooks.schedule import NotebookJob, run_notebooks
+from grader.notebooks.runs import NotebookRun, notebook_tests
 from grader.notebooks.tamper import kernel_hooks
 from grader.report import write_reports
 from grader.results import SubmissionResult
 from grader.rubric import Rubric
 from grader.scoring import assemble
 from grader.hidden_tests.student_process import StudentProcess
-from grader.intake.workspace import build_workspace, pristine_notebooks
+from grader.intake.workspace import lay_code, lay_notebooks, pristine_notebooks
 
 
 def grade_submission(source: Path, out: Path, *, seed: int, rubric: Rubric, isolation: str,
@@ -76,9 +75,12 @@ def grade_submission(source: Path, out: Path, *, seed: int, rubric: Rubric, isol
         intake = take_submission(source, job, [p.name for p in pristine_notebooks()])
         if intake.unreadable:  # else the untouched handout would be graded in its place
             raise UngradableSubmission(" ".join(intake.messages))
-        workspace = build_workspace(intake, job)
-        notebooks = _Stage(_run_notebooks, workspace, out, rubric, deadline, isolation, lanes)
+        # The hidden tests need the student's modules only: their child starts while the
+        # notebooks are laid (a tenth of a second or more of reading and restoring cells).
+        workspace = lay_code(intake, job)
         hidden = _Stage(_run_hidden, workspace, seed, rubric, deadline, isolation)
+        lay_notebooks(workspace, intake)
+        notebooks = _Stage(_run_notebooks, workspace, out, rubric, deadline, isolation, lanes)
         # Both stages stop themselves at the deadline; waiting longer only guards against one
         # that hangs in the grader, which must not cost what the other one finished.
         give_up = deadline + rubric.deadline_reserve / 2
@@ -175,6 +177,9 @@ def _run_notebooks(stage: _Stage, workspace, out: Path, rubric: Rubric, deadline
                    isolation: str, lanes: int = 1) -> None:
     """Every notebook on a fresh kernel, `lanes` kernels at once (notebooks/schedule.py), none
     past the deadline; the results in the workspace's order."""
+    # Imported here: the Jupyter client costs a quarter of a second to import, which a grading
+    # of the functions alone (--functions-only) never needs.
+    from grader.notebooks.schedule import NotebookJob, run_notebooks
     settings = rubric.notebooks
     jobs = [NotebookJob(notebook, out / "notebooks" / notebook.name,
                         workspace.scratch_for("kernel-" + notebook.stem))

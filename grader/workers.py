@@ -2,7 +2,8 @@
 
 Starting `python -m grader grade-one` for every submission cost half a second of imports and a
 sandbox probe each. Instead a batch starts one `Worker` per job slot, for the whole batch:
-`python -m grader.workers --serve LABEL` imports the pipeline once (never matplotlib) and
+`python -m grader.workers --serve LABEL` imports the pipeline once (never matplotlib; the Jupyter
+client only when the batch runs notebooks: not with --functions-only) and
 then, for each submission, forks a child that grades that one submission
 (grader.pipeline.grade_submission) at the isolation level the batch decided, and exits. The child is a fresh copy
 of the server, so whatever one grading does to its process (a crash, a hang, leaked memory,
@@ -42,6 +43,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -110,21 +112,30 @@ class Outcome:
 class Worker:
     """The batch's handle on one server. Not thread-safe: one job slot uses it at a time."""
 
-    def __init__(self, label: str = ""):
+    def __init__(self, label: str = "", *, notebooks: bool = True, start: bool = True):
         self.label = str(label)
+        self.notebooks = notebooks         # the children will run notebooks: import for them
         self._proc: subprocess.Popen | None = None
         self._buffer = b""
         self._stderr = None
         self._ready = False
-        self.start()
+        # start() may come from the pool's thread (a spare started late) while a job slot
+        # takes the worker: one at a time.
+        self._lock = threading.RLock()
+        if start:
+            self.start()
 
     # ------------------------------------------------------------------ server lifetime
 
     def start(self) -> None:
         """Start the server (its imports then run while the caller goes on)."""
+        with self._lock:
+            self._start()
+
+    def _start(self) -> None:
         self.close()
         self._stderr = tempfile.TemporaryFile()
-        command = [sys.executable, "-m", "grader.workers", "--serve", self.label]
+        command = self._command()
         # glibc reserves 64 MiB of address space per thread otherwise, which the children's
         # memory limit (rubric: grader_memory_bytes) would count.
         env = {**os.environ, "MALLOC_ARENA_MAX": "2"}
@@ -132,11 +143,28 @@ class Worker:
                                       stdout=subprocess.PIPE, stderr=self._stderr)
         self._buffer, self._ready = b"", False
 
+    def _command(self) -> list[str]:
+        return [sys.executable, "-m", "grader.workers", "--serve", self.label,
+                *(() if self.notebooks else ("--functions-only",))]
+
     def alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
+    def wait_ready(self, timeout: float = READY_SECONDS) -> None:
+        """Wait until the server has done its imports (WorkerFailure when it does not)."""
+        with self._lock:
+            if self._proc is None:
+                self._start()
+            if not self._ready:
+                self._receive(time.monotonic() + timeout, "ready")
+                self._ready = True
+
     def close(self) -> None:
         """Stop the server (closing its stdin is enough; it kills a running child)."""
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
         if self._proc is not None:
             try:
                 if not self._ready:   # still importing, never used: no need to wait for it
@@ -169,22 +197,24 @@ class Worker:
                                    dir=request.tmp or None)
         os.close(fd)
         try:
-            for attempt in (1, 2):   # a server that died since the last submission: restart
-                try:
-                    return self._grade(dataclasses.replace(request, log=log), timeout, graded)
-                except WorkerFailure as failure:
-                    self.start()
-                    if attempt == 2 or failure.child_started:
-                        return Outcome(exit=None, failure=str(failure), log=_tail(log))
+            with self._lock:
+                for attempt in (1, 2):   # a server that died since the last submission: restart
+                    try:
+                        return self._grade(dataclasses.replace(request, log=log), timeout,
+                                           graded)
+                    except WorkerFailure as failure:
+                        self._start()
+                        if attempt == 2 or failure.child_started:
+                            return Outcome(exit=None, failure=str(failure), log=_tail(log))
         finally:
             os.unlink(log)
 
     def _grade(self, request: GradeRequest, timeout: float, graded) -> Outcome:
+        if self._proc is None:   # a spare the pool had not started yet
+            self._start()
         if not self.alive():
             raise WorkerFailure("the grader worker is not running" + self._server_error())
-        if not self._ready:
-            self._receive(time.monotonic() + READY_SECONDS, "ready")
-            self._ready = True
+        self.wait_ready()
         self._send(dataclasses.asdict(request))
         child = self._receive(time.monotonic() + STOP_SECONDS, "child")["child"]
         deadline = time.monotonic() + timeout
@@ -263,13 +293,33 @@ class WorkerFailure(Exception):
 
 
 class WorkerPool:
-    """`size` workers, started at once, each lent to one caller at a time."""
+    """`size` workers, each lent to one caller at a time. The first `jobs` start at once; the
+    others (the spare that writes one submission's reports while the next starts: pool_size)
+    once the first is ready, so that their imports do not slow down the first grading's start
+    on a machine with few cores. `notebooks`: False when no child will run notebooks."""
 
-    def __init__(self, size: int, label: str = ""):
-        self._all = [Worker(label) for _ in range(max(1, size))]
+    def __init__(self, size: int, label: str = "", *, jobs: int | None = None,
+                 notebooks: bool = True):
+        size = max(1, size)
+        jobs = size if jobs is None else max(1, min(jobs, size))
+        self._all = [Worker(label, notebooks=notebooks, start=index < jobs)
+                     for index in range(size)]
         self._idle = queue.SimpleQueue()
         for worker in self._all:
             self._idle.put(worker)
+        if size > jobs:
+            threading.Thread(target=self._start_spares, args=(self._all[jobs:],),
+                             name="worker-spares", daemon=True).start()
+
+    def _start_spares(self, spares: list[Worker]) -> None:
+        try:
+            self._all[0].wait_ready()
+        except WorkerFailure:
+            pass   # the first grading restarts it and says why; the spares start anyway
+        for spare in spares:
+            with contextlib.suppress(OSError, WorkerFailure):
+                if spare._proc is None:
+                    spare.start()
 
     @contextlib.contextmanager
     def worker(self):
@@ -282,7 +332,7 @@ class WorkerPool:
     def close(self) -> None:
         for worker in self._all:   # all told first, so that they end at the same time
             with contextlib.suppress(OSError, AttributeError):
-                if worker._ready:
+                if worker._ready and worker._proc is not None:
                     worker._proc.stdin.close()
         for worker in self._all:
             worker.close()
@@ -343,14 +393,17 @@ def _tail(path: str) -> str:
 _PR_SET_PDEATHSIG = 1
 
 
-def serve() -> None:
-    """The server's loop (see the module docstring). Single-threaded, so that fork is safe."""
+def serve(notebooks: bool = True) -> None:
+    """The server's loop (see the module docstring). Single-threaded, so that fork is safe.
+    `notebooks`: also import what running notebooks needs (the Jupyter client)."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)   # Ctrl-C ends it quietly, with its child
     # The channel gets a descriptor of its own; whatever else prints goes to stderr.
     channel_in, channel_out = sys.stdin.buffer, os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     import grader.pipeline  # noqa: F401  (the imports every child then shares)
     import grader.rubric    # noqa: F401
+    if notebooks:
+        import grader.notebooks.schedule  # noqa: F401
     for failure in warm_up():
         print(f"grader worker: loading ahead failed ({failure}); each child loads it itself",
               file=sys.stderr)
@@ -540,5 +593,6 @@ if __name__ == "__main__":
     import argparse
     parser = argparse.ArgumentParser(prog="python -m grader.workers")
     parser.add_argument("--serve", metavar="LABEL", required=True)
-    parser.parse_args()
-    serve()
+    parser.add_argument("--functions-only", action="store_true",
+                        help="the children grade the functions alone: no notebook imports")
+    serve(notebooks=not parser.parse_args().functions_only)

@@ -46,6 +46,12 @@ class Workspace:
 
 def build_workspace(intake: Intake, job: Path, handout: Path = HANDOUT) -> Workspace:
     """Lay the student's files from `intake` over a fresh copy of the handout in `job`."""
+    return lay_notebooks(lay_code(intake, job, handout), intake, handout)
+
+
+def lay_code(intake: Intake, job: Path, handout: Path = HANDOUT) -> Workspace:
+    """The first half of build_workspace(): the handout's package with the student's modules,
+    and the data; enough for the hidden tests, which start while lay_notebooks() runs."""
     root = job / "workspace"
     ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc")
     shutil.copytree(handout / "assignment", root / "assignment", ignore=ignore)
@@ -65,7 +71,13 @@ def build_workspace(intake: Intake, job: Path, handout: Path = HANDOUT) -> Works
         used.append(name)
     fc_net_module = write_view(root)
     workspace.messages += _used_files_message(used, intake.found_at, fc_net_module)
+    return workspace
 
+
+def lay_notebooks(workspace: Workspace, intake: Intake, handout: Path = HANDOUT) -> Workspace:
+    """The second half of build_workspace(): the handout's notebooks with the student's laid
+    over them (provided cells restored: grader/notebooks/tamper.py)."""
+    root = workspace.root
     (root / "notebooks").mkdir()
     for pristine in pristine_notebooks(handout):
         target = root / "notebooks" / pristine.name

@@ -7,73 +7,32 @@ sandbox.py provides) and reached over IPC sockets in the scratch folder, never T
 network namespace: see grader/notebooks/kernel.py. What a cell outputs is kept within fixed caps: see
 grader/notebooks/outputs.py. Whatever happens in the notebook (an exception, an endless loop,
 `os._exit`, a 50 MB print), the run ends with the kernel's process tree killed, the executed
-notebook written to `path_out`, and a `NotebookRun` describing it; `notebook_tests()` renders that
-as `TestResult`s.
+notebook written to `path_out`, and a `NotebookRun` describing it (grader/notebooks/runs.py, whose
+`notebook_tests()` renders it as `TestResult`s).
 """
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
 import inspect
-import os
 import re
 import signal
 import time
-import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
-import nbformat
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from grader.isolation import sandbox
 from grader.notebooks.kernel import JUPYTER_LOG, SandboxedKernelManager
-from grader.notebooks.outputs import BoundedNotebookClient, append_stream, cut_middle
-from grader.results import Outcome, TestResult
+from grader.notebooks.files import (NotebookReadError, cut_middle, placeholder_notebook,
+                                    read_notebook, save_notebook)
+from grader.notebooks.outputs import BoundedNotebookClient, append_stream
+from grader.notebooks.runs import CellError, NotebookRun
 
-NOTEBOOK_TEST = "runs to the end"   # the one test of a notebook: "notebook <file>: runs to the end"
 MIN_START_SECONDS = 5          # a notebook is not started with less of the submission's time left
 KERNEL_STARTUP_SECONDS = 60     # not counted against the notebook's own time limit
 SAFETY_NET_SECONDS = 10         # slack for the watchdog over the notebook's deadline
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-
-
-class CellError(NamedTuple):
-    """What went wrong in one cell. `index` is 0-based in the notebook; reports say index + 1."""
-
-    index: int
-    execution_count: int | None
-    ename: str                   # exception class, or "TimeoutError" / "DeadKernelError"
-    evalue: str
-    traceback: str               # the last lines of the traceback, colour codes removed
-    source: str = ""             # the cell's first line, to find it
-    kind: str = "exception"      # "exception", "timeout" or "kernel died"
-
-
-@dataclass
-class NotebookRun:
-    notebook: str                          # file name, e.g. "BatchNormalization.ipynb"
-    ran_to_end: bool = False               # every code cell finished (errors allowed)
-    cells_run: int = 0                     # code cells that finished, with or without an error
-    cells_total: int = 0                   # code cells to run (non-empty, not skip-execution)
-    errors: list[CellError] = field(default_factory=list)
-    timed_out: bool = False                # a cell or the whole notebook hit its time limit
-    kernel_died: bool = False
-    seconds: float = 0.0
-    message: str = ""                      # why the run stopped early, for the student
-    not_run: str | None = None             # why the notebook was not run at all (time ran out)
-    read_error: str | None = None          # set when the notebook could not be read at all
-    grader_error: str | None = None        # the kernel could not be started (not the student's fault)
-    kernel_pid: int | None = None          # the sandboxed kernel's process (group leader)
-    kernel_log: str = ""                   # the kernel's own stderr tail, for the grader only
-    waited: float = 0.0                    # seconds its started kernel waited for a free lane
-
-    @property
-    def cells_clean(self) -> int:
-        """Code cells that finished without an error."""
-        failed = {e.index for e in self.errors if e.kind == "exception"}
-        return max(0, self.cells_run - len(failed))
 
 
 # --------------------------------------------------------------------------- running
@@ -115,7 +74,7 @@ async def run_notebook_async(path_in: Path, path_out: Path, *, workspace: Path, 
         nb = read_notebook(path_in)
     except NotebookReadError as exc:
         run.read_error = str(exc)
-        _save(_placeholder_notebook(path_in.name, run.read_error), path_out)
+        save_notebook(placeholder_notebook(path_in.name, run.read_error), path_out)
         run.seconds = round(time.monotonic() - started_at, 2)
         return run
 
@@ -151,7 +110,7 @@ async def run_notebook_async(path_in: Path, path_out: Path, *, workspace: Path, 
             nb.cells[index].metadata["grader"] = "not run"
     nb.metadata["grader"] = {"ran_to_end": run.ran_to_end, "cells_run": run.cells_run,
                              "cells_total": run.cells_total, "message": run.message}
-    _save(nb, path_out)
+    save_notebook(nb, path_out)
     run.seconds = round(time.monotonic() - started_at - run.waited, 2)
     return run
 
@@ -326,85 +285,3 @@ def _run_sync(coro) -> None:
 
 async def _maybe_await(value):
     return await value if inspect.isawaitable(value) else value
-
-
-# --------------------------------------------------------------------------- files
-
-
-class NotebookReadError(Exception):
-    pass
-
-
-def read_notebook(path: Path):
-    """Read a v4 notebook; NotebookReadError with a readable reason when it cannot be run.
-    Schema violations that do not stop execution (unknown keys, ...) are tolerated, as Jupyter
-    tolerates them."""
-    if not path.is_file():
-        raise NotebookReadError("the file is missing")
-    try:
-        nb = nbformat.read(path, as_version=4, capture_validation_error={})
-        if not isinstance(nb.get("cells"), list):
-            raise ValueError("it has no list of cells")
-        for i, cell in enumerate(nb.cells):
-            if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw") \
-                    or not isinstance(cell.get("source"), str):
-                raise ValueError(f"cell {i + 1} is not a valid code, markdown or raw cell")
-            cell.setdefault("metadata", nbformat.NotebookNode())
-    except nbformat.reader.NotJSONError:
-        raise NotebookReadError("it is not valid JSON (was it saved completely?)") from None
-    except UnicodeDecodeError:
-        raise NotebookReadError("it is not UTF-8 text") from None
-    except Exception as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise NotebookReadError(
-            f"it is not a valid Jupyter notebook ({cut_middle(reason, 300)})") from None
-    return nb
-
-
-def _placeholder_notebook(name: str, reason: str):
-    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
-        f"**The grader could not read `{name}`:** {reason}")])
-
-
-def _save(nb, path_out: Path) -> None:
-    path_out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path_out.with_name(f".{path_out.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp")
-    try:
-        nbformat.write(nb, str(tmp))
-        os.replace(tmp, path_out)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-# --------------------------------------------------------------------------- test results
-
-
-def notebook_tests(run: NotebookRun, visibility: str, *, submitted: bool = True,
-                   hooks=(), group: str = "notebooks") -> list[TestResult]:
-    """The notebook's one test, "notebook <file>: runs to the end", with every failing cell
-    listed in it (the same test count for every student). It passes here when every code cell
-    ran without an error; grader/scoring.py then also asks the hidden tests of the functions
-    the notebook exercises to pass, and gives the points. `submitted`: False when the handout's
-    notebook was run in place of the student's; `hooks`: (cell number, kinds) of the cells that
-    install input transformers, hooks or exception handlers (see tamper.kernel_hooks)."""
-    data = {"submitted": submitted, "hooks": [[cell, list(kinds)] for cell, kinds in hooks]}
-
-    def result(passed, outcome, **more):
-        return [TestResult(function=f"notebook {run.notebook}", what=NOTEBOOK_TEST, group=group,
-                           passed=passed, outcome=outcome, visibility=visibility,
-                           data={**data, **more})]
-
-    if run.not_run:
-        return result(False, Outcome.NOT_RUN, not_run=run.not_run)
-    if run.read_error:
-        return result(False, Outcome.NOTEBOOK_FAILED, read_error=run.read_error)
-    if run.grader_error:
-        return result(False, Outcome.GRADER_ERROR, grader_error=run.grader_error)
-    passed = run.ran_to_end and not run.errors
-    return result(passed, Outcome.PASSED if passed else Outcome.NOTEBOOK_FAILED,
-                  cells_run=run.cells_run, cells_total=run.cells_total,
-                  cells_clean=run.cells_clean, timed_out=run.timed_out,
-                  kernel_died=run.kernel_died, seconds=run.seconds, message=run.message,
-                  errors=[{"cell": e.index + 1, "execution_count": e.execution_count,
-                           "ename": e.ename, "evalue": e.evalue, "source": e.source,
-                           "traceback": e.traceback, "kind": e.kind} for e in run.errors])

@@ -12,6 +12,8 @@ from __future__ import annotations
 import nbformat
 from nbclient import NotebookClient
 
+from grader.notebooks.files import cut_middle
+
 STREAM_KEEP_CHARS = 10_000      # per stream (stdout/stderr) per cell: first and last this many
 TEXT_KEEP_CHARS = 20_000        # a rich text value (text/plain, text/html, ...) longer is cut
 IMAGE_KEEP_CHARS = 2_000_000    # a base64 image longer than this is dropped
@@ -148,14 +150,6 @@ class BoundedNotebookClient(NotebookClient):
             append_stream(cell, "stderr", f"[... {self._rich_omitted[cell_index]} more outputs "
                                            "omitted by the grader ...]\n")
         self._reset_cell(cell_index)
-
-
-def cut_middle(text: str, keep: int) -> str:
-    if len(text) <= keep:
-        return text
-    half = keep // 2
-    return (text[:half] + f"\n[... {len(text) - 2 * half:,} characters omitted by the grader ...]\n"
-            + text[-half:])
 
 
 def _bound_data(data: dict) -> dict:

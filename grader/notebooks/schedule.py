@@ -19,7 +19,8 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.notebooks.execute import NotebookRun, _run_sync, run_notebook_async
+from grader.notebooks.execute import _run_sync, run_notebook_async
+from grader.notebooks.runs import NotebookRun
 
 # Seconds each handout notebook takes against the reference on one core (measured with
 # `python -m tools.try_notebooks`); only their order matters. A notebook not listed is

@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import nbformat
 
-from grader.notebooks.execute import NotebookReadError, read_notebook
+from grader.notebooks.files import NotebookReadError, read_notebook
 from grader.notebooks.handout import read_handout_notebook
 
 PROVIDED = "provided"

@@ -6,7 +6,7 @@ rules all use it. Only the report's edge (report.md/html, Gradescope's `name`) s
 `display_name(test, lang)`: the graded unit as it is, then what the test checks in `lang`.
 
 ZH holds the Chinese of every `what` the hidden-test catalogue (grader/hidden_tests/) and the
-notebook stage (grader/notebooks/execute.py: NOTEBOOK_TEST) can emit, keyed by the English
+notebook stage (grader/notebooks/runs.py: NOTEBOOK_TEST) can emit, keyed by the English
 `what`; tests/grader/test_test_names.py checks that none is missing and that the Chinese
 names stay unique. A `what` without an entry (a written answer's own title) stays English.
 """

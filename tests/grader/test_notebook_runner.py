@@ -15,7 +15,8 @@ from grader.isolation import sandbox
 from grader.results import Outcome, TestResult
 from grader.rubric import load_rubric
 from grader.scoring import score_notebook_tests
-from grader.notebooks.execute import CellError, NotebookRun, notebook_tests, run_notebook
+from grader.notebooks.execute import run_notebook
+from grader.notebooks.runs import CellError, NotebookRun, notebook_tests
 from grader.notebooks.outputs import BoundedNotebookClient
 from grader.notebooks.tamper import kernel_hooks
 from tests.support import sandbox_level

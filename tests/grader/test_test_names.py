@@ -4,7 +4,7 @@ while the English name stays the test's identity (model, JUnit, gradebook, extra
 import re
 
 from grader.hidden_tests.catalogue import CATALOGUE
-from grader.notebooks.execute import NOTEBOOK_TEST
+from grader.notebooks.runs import NOTEBOOK_TEST
 from grader.report.gradescope_json import to_gradescope
 from grader.report.junit import to_junit
 from grader.report.markdown import to_markdown

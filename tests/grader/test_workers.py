@@ -209,3 +209,43 @@ def test_a_warm_up_step_that_fails_is_left_to_each_child(monkeypatch):
     load_catalogue.cache_clear()
     assert warm_up() == ["ImportError: no solutions here"]
     assert load_catalogue.cache_info().currsize == 1 and reference._preloaded == []
+
+
+def test_the_spare_worker_starts_only_once_the_first_is_ready(tmp_path):
+    """At --jobs 1 the pool's second worker (the one that lets a child write its reports while
+    the next submission starts) imports the grader only after the first worker is ready, so
+    that the two imports do not share the cores the first grading waits for."""
+    from grader.workers import WorkerPool
+    with WorkerPool(2, str(tmp_path), jobs=1) as pool:
+        first, spare = pool._all
+        assert first._proc is not None and spare._proc is None
+        first.wait_ready()
+        wait_for(lambda: spare._proc is not None)
+        spare.wait_ready()
+        assert spare.alive()
+
+
+def test_a_spare_taken_before_it_was_started_grades(tmp_path, rubric):
+    """A job slot that takes the spare before the pool's thread started it starts it itself."""
+    good, out = submission(tmp_path / "subs" / "good"), tmp_path / "reports"
+    spare = Worker(str(tmp_path), start=False)
+    try:
+        assert spare.grade(request(good, out, rubric, functions_only=True), timeout=120).exit == 0
+    finally:
+        spare.close()
+    assert load_result(out, "good").score > 0
+
+
+def test_grading_the_functions_alone_never_imports_the_jupyter_client():
+    """A functions-only worker imports the pipeline without nbclient and jupyter_client (a
+    quarter of a second per server and per batch); the notebook stage imports them itself."""
+    import subprocess
+    import sys
+    code = ("import sys, grader.pipeline, grader.batch, grader.intake.workspace, "
+            "grader.course.answers, grader.report\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('nbclient', 'jupyter_client')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=Path(__file__).resolve().parents[2])
+    assert done.stdout.strip() == "[]"
+    assert "--functions-only" in Worker("x", notebooks=False, start=False)._command()
