@@ -1,12 +1,15 @@
 """Executed notebooks as HTML beside the .ipynb in each report (nbconvert), for reading in a
 browser. Student HTML in Markdown cells and outputs is sanitised (no scripts), and a notebook
-is converted again only when its .ipynb is newer than its .html."""
+is converted again only when its .ipynb is newer than its .html. The page is JupyterLab's
+(nbconvert's "lab" template) through templates/grader_html, which leaves out one sanitising
+pass that cannot change anything (see its index.html.j2)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from grader.report.files import atomic_write_text
 
+TEMPLATES = Path(__file__).resolve().parent / "templates"   # grader_html: see its index.html.j2
 _exporter = None
 
 
@@ -14,7 +17,8 @@ def _html_exporter():
     global _exporter
     if _exporter is None:   # building the exporter loads its templates: once per process
         from nbconvert import HTMLExporter
-        _exporter = HTMLExporter(sanitize_html=True)
+        _exporter = HTMLExporter(sanitize_html=True, template_name="grader_html",
+                                 extra_template_basedirs=[str(TEMPLATES)])
     return _exporter
 
 

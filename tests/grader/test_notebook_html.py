@@ -45,3 +45,31 @@ def test_html_not_ready_by_the_deadline_is_left_to_the_batch(tmp_path, monkeypat
     assert time.monotonic() - began < 5
     assert not notebook.with_suffix(".html").exists()     # nothing half-made in the report
     release.set()
+
+
+def _notebook_with(cells):
+    import nbformat
+    return nbformat.v4.new_notebook(cells=cells, metadata={"language_info": {"name": "python"}})
+
+
+def test_the_pages_template_is_nbconverts_lab_page_with_student_html_still_sanitised():
+    """templates/grader_html leaves out only the sanitising of the highlighted code (which
+    pygments has escaped already): the page is byte for byte JupyterLab's sanitised page, and
+    what a student writes into code, Markdown or an output still cannot run a script."""
+    import nbformat
+    from nbconvert import HTMLExporter
+    from grader.report.notebook_html import _html_exporter
+    hostile = "<script>alert('code')</script>"
+    nb = _notebook_with([
+        nbformat.v4.new_markdown_cell("# Title\n<script>alert('markdown')</script>\n$x^2$"),
+        nbformat.v4.new_code_cell(f'text = "{hostile}"  # </div><img src=x onerror=alert(1)>',
+                                  outputs=[nbformat.v4.new_output(
+                                      "display_data",
+                                      data={"text/html": "<script>alert('output')</script>"})]),
+    ])
+    ours, _ = _html_exporter().from_notebook_node(nb)
+    lab, _ = HTMLExporter(sanitize_html=True).from_notebook_node(nb)
+    assert ours == lab
+    body = ours.split("<body", 1)[1]
+    assert "<script>alert" not in body and "<img src=x" not in body   # escaped or removed
+    assert "alert" in body                                             # but shown as text
