@@ -96,7 +96,7 @@ def protect_secrets(paths) -> None:
 
 def command(argv: list[str], *, workspace: Path, scratch: Path, limits: Limits, level: str,
             cwd: Path | None = None, readonly_paths=(), extra_env: dict[str, str] | None = None,
-            uid: int | None = None, info_fd: int | None = None) -> Launch:
+            uid: int | None = None, info_fd: int | None = None, nice: int = 0) -> Launch:
     """Wrap `argv` (a student process command line) for the isolation `level`.
 
     `workspace` is the read-only folder holding the student's package and notebooks;
@@ -109,7 +109,9 @@ def command(argv: list[str], *, workspace: Path, scratch: Path, limits: Limits, 
     (a submission may plant them): scratch is chowned to it, the workspace made
     world-readable. At "unprivileged-user" every ancestor of both folders must be searchable
     by others (make the job folder 0o711, not mkdtemp's 0o700); a ValueError says which is
-    not. `info_fd` (bubblewrap only) is passed on to bwrap --info-fd.
+    not. `info_fd` (bubblewrap only) is passed on to bwrap --info-fd. `nice` > 0 lowers the
+    process's CPU priority by that much (coreutils nice, before everything else, so that all
+    it starts inherits it).
     """
     if level not in LEVELS:
         raise ValueError(f"unknown isolation level {level!r}")
@@ -145,6 +147,8 @@ def command(argv: list[str], *, workspace: Path, scratch: Path, limits: Limits, 
             options.update(user=uid, group=uid, extra_groups=[])
         argv = (die_with_parent_prefix()
                 + rlimit_prefix(limits, processes=uid is not None) + list(argv))
+    if nice > 0 and shutil.which("nice"):
+        argv = ["nice", "-n", str(int(nice)), *argv]
     return Launch(argv=list(argv), env=env, cwd=str(cwd), level=level, uid=uid, home=home,
                   popen_options=options)
 

@@ -47,7 +47,8 @@ async def run_notebook_async(path_in: Path, path_out: Path, *, workspace: Path, 
                              cell_timeout: float, notebook_timeout: float,
                              continue_on_error: bool, limits: sandbox.Limits, level: str,
                              uid: int | None = None, readonly_paths=(),
-                             kernel_ready=None, deadline: float | None = None) -> NotebookRun:
+                             kernel_ready=None, deadline: float | None = None,
+                             nice: int = 0) -> NotebookRun:
     """Execute `path_in` top to bottom in a sandboxed kernel whose working directory is the
     notebook's folder (`path_in` lies inside `workspace`) and write the executed notebook to
     `path_out` (always, atomically).
@@ -63,6 +64,7 @@ async def run_notebook_async(path_in: Path, path_out: Path, *, workspace: Path, 
     notebook's time limit starts after it. `deadline` (a time.monotonic() value: the whole
     submission's) bounds everything, start-up and the wait for a lane too; with less than
     MIN_START_SECONDS left the notebook is not started at all (`not_run`, nothing written).
+    `nice`: the kernel's lower CPU priority (sandbox.command).
     """
     path_in, path_out, scratch = Path(path_in), Path(path_out), Path(scratch)
     run = NotebookRun(notebook=path_in.name)
@@ -88,7 +90,7 @@ async def run_notebook_async(path_in: Path, path_out: Path, *, workspace: Path, 
     try:
         km = SandboxedKernelManager(workspace=Path(workspace), scratch=scratch,
                                     cwd=path_in.parent, limits=limits, level=level, uid=uid,
-                                    readonly_paths=readonly_paths)
+                                    readonly_paths=readonly_paths, nice=nice)
         startup = KERNEL_STARTUP_SECONDS if deadline is None else \
             int(max(1, min(KERNEL_STARTUP_SECONDS, deadline - time.monotonic())))
         client = BoundedNotebookClient(

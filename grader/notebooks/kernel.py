@@ -48,7 +48,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     """
 
     def __init__(self, *, workspace: Path, scratch: Path, cwd: Path, limits: sandbox.Limits,
-                 level: str, uid: int | None = None, readonly_paths=(), **kwargs):
+                 level: str, uid: int | None = None, readonly_paths=(), nice: int = 0,
+                 **kwargs):
         scratch = Path(os.path.realpath(scratch))   # the sandbox binds real paths only
         tag = uuid.uuid4().hex[:8]
         # Sockets are "<ip>-<n>"; the ip the kernel binds, as the kernel sees it.
@@ -60,7 +61,7 @@ class SandboxedKernelManager(AsyncKernelManager):
                          log=JUPYTER_LOG, connection_file=str(scratch / f"kernel-{tag}.json"),
                          **kwargs)
         self.sandbox_options = dict(workspace=workspace, scratch=scratch, cwd=cwd,
-                                    readonly_paths=readonly_paths, level=level)
+                                    readonly_paths=readonly_paths, level=level, nice=nice)
         if uid is not None:
             self.sandbox_options["uid"] = uid
         self.sandbox_limits = limits

@@ -1,5 +1,6 @@
 """grader/notebooks/schedule.py: a submission's notebooks on several kernels at once, longest
 first, with the next kernel started while the lanes still run their notebooks."""
+import os
 import time
 from pathlib import Path
 
@@ -103,3 +104,30 @@ def test_one_lane_still_starts_the_next_kernel_during_the_notebook_before(jobs, 
     assert at_once(events, "run", "end") == 1
     assert first(events, "start", "d_mid") < first(events, "end", "c_long")
     assert first(events, "run", "d_mid") >= first(events, "end", "c_long")
+
+
+def test_beside_the_longest_notebook_the_other_kernels_run_at_a_lower_priority(tmp_path,
+                                                                                monkeypatch):
+    """With two lanes the longest notebook sets the submission's time: its kernel keeps the
+    normal priority, the others get NICE_BESIDE_LONGEST. With one lane nothing is lowered."""
+    monkeypatch.setattr(schedule, "EXPECTED_SECONDS", {"long.ipynb": 9, "short.ipynb": 1,
+                                                       "mid.ipynb": 5})
+    workspace = tmp_path / "ws"
+    (workspace / "notebooks").mkdir(parents=True)
+    for lanes in (2, 1):
+        jobs = []
+        for name in ("short.ipynb", "long.ipynb", "mid.ipynb"):
+            path = workspace / "notebooks" / name
+            nbformat.write(new_notebook(cells=[new_code_cell("import os\nprint(os.nice(0))")]),
+                           path)
+            jobs.append(NotebookJob(path, tmp_path / f"out{lanes}" / name,
+                                    tmp_path / f"s{lanes}" / Path(name).stem))
+        runs = run(workspace, jobs, lanes=lanes)
+        assert all(r.ran_to_end for r in runs)
+        niceness = {job.path_in.name: int(nbformat.read(job.path_out, as_version=4)
+                                          .cells[0].outputs[0]["text"])
+                    for job in jobs}
+        base = os.nice(0)
+        expected = schedule.NICE_BESIDE_LONGEST if lanes == 2 else 0
+        assert niceness == {"long.ipynb": base, "short.ipynb": base + expected,
+                            "mid.ipynb": base + expected}
