@@ -78,7 +78,8 @@ def grade_submission(source: Path, out: Path, *, seed: int, rubric: Rubric, isol
         # The hidden tests need the student's modules only: their child starts while the
         # notebooks are laid (a tenth of a second or more of reading and restoring cells).
         workspace = lay_code(intake, job)
-        hidden = _Stage(_run_hidden, workspace, seed, rubric, deadline, isolation)
+        hidden = _Stage(_run_hidden, workspace, seed, rubric, deadline, isolation,
+                        _hidden_tests_nice(rubric, lanes))
         lay_notebooks(workspace, intake)
         notebooks = _Stage(_run_notebooks, workspace, out, rubric, deadline, isolation, lanes)
         # Both stages stop themselves at the deadline; waiting longer only guards against one
@@ -231,11 +232,20 @@ class _NotebookHTML:
                 save_html(notebook, body)
 
 
+def _hidden_tests_nice(rubric: Rubric, lanes: int) -> int:
+    """Beside notebooks on several lanes the longest notebook sets the submission's time: the
+    hidden tests' child then runs at the lower priority of the kernels beside it."""
+    if lanes < 2 or not rubric.notebooks.run:
+        return 0
+    from grader.notebooks.schedule import NICE_BESIDE_LONGEST
+    return NICE_BESIDE_LONGEST
+
+
 def _run_hidden(stage: _Stage, workspace, seed: int, rubric: Rubric, deadline: float,
-                isolation: str) -> None:
+                isolation: str, nice: int = 0) -> None:
     with StudentProcess(workspace.root, workspace.scratch_for("child"),
                         rubric.hidden_test_limits, deadline=deadline,
-                        level=isolation) as student, \
+                        level=isolation, nice=nice) as student, \
             ThreadPoolExecutor(1) as pool:
         # The reference loads while the student's child starts (each takes a tenth of a second).
         reference = pool.submit(load_reference)

@@ -79,13 +79,15 @@ class StudentProcess:
     """A restartable child process running the student's modules for the hidden tests."""
 
     def __init__(self, workspace: Path, scratch: Path, limits: Limits, *, level: str,
-                 startup_timeout: float = 30.0, deadline: float | None = None):
+                 startup_timeout: float = 30.0, deadline: float | None = None,
+                 nice: int = 0):
         self.workspace = Path(workspace)
         self.scratch = Path(scratch)
         self.limits = limits
         self.level = level                  # the run's isolation level (sandbox.py)
         self.startup_timeout = startup_timeout
         self.deadline = deadline            # time.monotonic(): nothing waits past it (start-ups too)
+        self.nice = nice                    # the child's lower CPU priority (sandbox.command)
         self.starts = 0                     # how many children were started
         self._proc = None
         self._to_child = self._from_child = None
@@ -212,7 +214,7 @@ class StudentProcess:
                 str(self.workspace), str(request_r), str(reply_w), "%g" % import_timeout]
         try:
             self._proc = sandbox.start(argv, workspace=self.workspace, scratch=self.scratch,
-                                       limits=self.limits, level=self.level,
+                                       limits=self.limits, level=self.level, nice=self.nice,
                                        stdin=subprocess.DEVNULL,
                                        stdout=self._output[0], stderr=self._output[1],
                                        pass_fds=(request_r, reply_w))

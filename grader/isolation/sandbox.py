@@ -155,11 +155,12 @@ def command(argv: list[str], *, workspace: Path, scratch: Path, limits: Limits, 
 
 def start(argv: list[str], *, workspace: Path, scratch: Path, limits: Limits, level: str,
           cwd: Path | None = None, readonly_paths=(), extra_env: dict[str, str] | None = None,
-          uid: int | None = None, **popen_kwargs) -> subprocess.Popen:
+          uid: int | None = None, nice: int = 0, **popen_kwargs) -> subprocess.Popen:
     """Start a student process with limits; popen_kwargs go to subprocess.Popen
     (stdin/stdout/stderr/pass_fds)."""
     launch = command(argv, workspace=workspace, scratch=scratch, limits=limits, level=level,
-                     cwd=cwd, extra_env=extra_env, readonly_paths=readonly_paths, uid=uid)
+                     cwd=cwd, extra_env=extra_env, readonly_paths=readonly_paths, uid=uid,
+                     nice=nice)
     return popen(launch, **popen_kwargs)
 
 

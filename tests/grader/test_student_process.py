@@ -479,3 +479,27 @@ def test_a_process_that_cannot_start_is_not_retried(tmp_path):
         assert first.status == second.status == "unavailable"
         assert "could not be loaded" in first.message and "code 5" in first.message
         assert process.starts == 1
+
+
+def test_the_child_runs_at_the_priority_it_is_given(tmp_path):
+    """Beside notebooks on several lanes the hidden tests' child runs at a lower priority
+    (pipeline._hidden_tests_nice); by default at the grader's own."""
+    files = layers_with("relu_forward", "def relu_forward(x):\n"
+                          "    import os\n    return float(os.nice(0)), None\n")
+    base = os.nice(0)
+    for nice in (0, 7):
+        folder = tmp_path / f"nice{nice}"
+        folder.mkdir()
+        with student(folder, files, nice=nice) as process:
+            reply = call(process, "relu_forward", np.zeros(2), pick=0)
+        assert reply.ok and reply.result["result"] == base + nice
+
+
+def test_the_hidden_tests_go_beside_notebooks_at_the_lower_priority(tmp_path):
+    from grader import pipeline
+    from grader.notebooks.schedule import NICE_BESIDE_LONGEST
+    with_notebooks = load_rubric(write_rubric(tmp_path / "a.toml", notebooks=True))
+    without = load_rubric(write_rubric(tmp_path / "b.toml", notebooks=False))
+    assert pipeline._hidden_tests_nice(with_notebooks, lanes=2) == NICE_BESIDE_LONGEST
+    assert pipeline._hidden_tests_nice(with_notebooks, lanes=1) == 0
+    assert pipeline._hidden_tests_nice(without, lanes=2) == 0
