@@ -19,7 +19,9 @@ whatever finished is always scored and reported.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
 import tempfile
 import threading
 import time
@@ -180,12 +182,12 @@ def _run_notebooks(stage: _Stage, workspace, out: Path, rubric: Rubric, deadline
     past the deadline; the results in the workspace's order."""
     # Imported here: the Jupyter client costs a quarter of a second to import, which a grading
     # of the functions alone (--functions-only) never needs.
-    from grader.notebooks.schedule import NotebookJob, run_notebooks
+    from grader.notebooks.schedule import NICE_BESIDE_LONGEST, NotebookJob, run_notebooks
     settings = rubric.notebooks
     jobs = [NotebookJob(notebook, out / "notebooks" / notebook.name,
                         workspace.scratch_for("kernel-" + notebook.stem))
             for notebook in _notebooks_to_run(workspace, rubric)]
-    html = _NotebookHTML()
+    html = _NotebookHTML(nice=NICE_BESIDE_LONGEST if lanes > 1 else 0)
     runs = run_notebooks(
         jobs, lanes=lanes, workspace=workspace.root, cell_timeout=settings.cell_timeout,
         notebook_timeout=settings.notebook_timeout, continue_on_error=settings.continue_on_error,
@@ -208,7 +210,12 @@ HTML_RESERVE_SECONDS = 15.0
 
 
 class _NotebookHTML:
-    def __init__(self):
+    """`nice`: the converting threads' lower CPU priority (Linux gives each thread its own), so
+    that the HTML of a finished notebook takes its CPU from the kernels beside the longest
+    notebook rather than from that one."""
+
+    def __init__(self, nice: int = 0):
+        self.nice = nice
         self.bodies: dict[Path, str | None] = {}
         self.threads: list[threading.Thread] = []
 
@@ -216,6 +223,9 @@ class _NotebookHTML:
         if not Path(notebook).is_file():
             return
         def render():   # a daemon thread: one still converting never holds up the exit
+            if self.nice:
+                with contextlib.suppress(OSError):
+                    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.nice)
             from grader.report.notebook_html import notebook_html
             self.bodies[notebook] = notebook_html(notebook)
         thread = threading.Thread(target=render, name="notebook-html", daemon=True)

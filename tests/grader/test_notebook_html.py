@@ -73,3 +73,21 @@ def test_the_pages_template_is_nbconverts_lab_page_with_student_html_still_sanit
     body = ours.split("<body", 1)[1]
     assert "<script>alert" not in body and "<img src=x" not in body   # escaped or removed
     assert "alert" in body                                             # but shown as text
+
+
+def test_html_beside_running_notebooks_converts_at_a_lower_priority(tmp_path, monkeypatch):
+    """Each conversion thread runs at the priority it is given (Linux: per thread), leaving the
+    grading's other threads at theirs."""
+    import os
+    notebook = tmp_path / "done.ipynb"
+    notebook.write_text("{}")
+    seen = []
+    monkeypatch.setattr("grader.report.notebook_html.notebook_html",
+                        lambda path: seen.append(os.getpriority(os.PRIO_PROCESS, 0)) or "<p>")
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    for nice in (0, 4):
+        html = pipeline._NotebookHTML(nice=nice)
+        html.start(notebook)
+        html.write(until=time.monotonic() + 30)
+    assert seen == [base, base + 4]
+    assert os.getpriority(os.PRIO_PROCESS, 0) == base
