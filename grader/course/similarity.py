@@ -12,6 +12,7 @@ import bisect
 import functools
 import html
 import io
+import threading
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -75,15 +76,19 @@ def fingerprint(text: str, boiler: set) -> CodeFingerprint:
 
 
 _prints: dict[tuple[str, Path], CodeFingerprint] = {}   # (document, handout) -> fingerprint
+_prints_lock = threading.Lock()
 
 
 def cached_fingerprint(text: str, handout: Path = HANDOUT) -> CodeFingerprint:
     """fingerprint() of a document, computed once per process (a batch computes them while it
-    grades, beside the workers: batch.py)."""
+    grades, beside the workers: batch.py). One thread at a time: the batch files waiting for
+    a fingerprint the grading's thread is computing wait for it instead of computing it too
+    (they would share one core's worth of Python time)."""
     key = (text, Path(handout))
-    if key not in _prints:
-        _prints[key] = fingerprint(text, boilerplate(Path(handout)))
-    return _prints[key]
+    with _prints_lock:
+        if key not in _prints:
+            _prints[key] = fingerprint(text, boilerplate(Path(handout)))
+        return _prints[key]
 
 
 def similar_pairs(results: list[SubmissionResult], threshold: float,
