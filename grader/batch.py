@@ -286,13 +286,18 @@ def grade_batch(sources: list[Path], out: Path, *, jobs: int, seed: int, rubric:
 
 def _prepare_batch_files(finished: queue.SimpleQueue) -> None:
     """Beside the grading (the batch process mostly waits for its workers): load the summary
-    plot's library and fingerprint each finished submission's code for the similarity page.
-    Not before the first submission is done: on a machine with few cores these imports would
-    slow down the workers' start, which every submission waits for."""
+    plot's library, read the handout's questions for the answers page and fingerprint each
+    finished submission's code for the similarity page. Not before the first submission is
+    done: on a machine with few cores this work would slow down the workers' start, which
+    every submission waits for."""
     result = finished.get()
+    from grader.course.answers import questions_of
     from grader.course.similarity import cached_fingerprint, document
+    from grader.intake.workspace import pristine_notebooks
     from grader.report.gradebook import import_matplotlib
     import_matplotlib()
+    for notebook in pristine_notebooks():   # parsed once per process (notebooks/handout.py)
+        questions_of(notebook)
     while result is not None:
         if result.code and not result.error:
             cached_fingerprint(document(result.code))

@@ -5,7 +5,7 @@ model with another manual.csv or roster costs no regrading.
 """
 from __future__ import annotations
 
-import copy
+import dataclasses
 
 from grader.course.manual import ManualPoints
 from grader.results import SubmissionResult
@@ -14,12 +14,18 @@ from grader.scoring import ANSWER_PREFIX, late_penalty, score_written_answers
 
 
 def finalize(graded: SubmissionResult, rubric: Rubric, manual: ManualPoints) -> SubmissionResult:
-    result = copy.deepcopy(graded)
-    if result.error:
-        return result
-    result.tests = [t for t in result.tests if not t.function.startswith(ANSWER_PREFIX)]
-    result.tests += score_written_answers(result.answers, rubric, manual.for_student(result.name))
+    """`graded` with the written answers scored from `manual` and the late penalty. It is
+    `graded` itself when they change nothing (most runs: a deep copy of each model took a
+    third of the batch files' time), else a new model whose tests list and late penalty are
+    its own and whose other parts are `graded`'s: neither is changed afterwards."""
+    if graded.error:
+        return graded
+    tests = [t for t in graded.tests if not t.function.startswith(ANSWER_PREFIX)]
+    tests += score_written_answers(graded.answers, rubric, manual.for_student(graded.name))
+    result = dataclasses.replace(graded, tests=tests, late=None)
     result.late = late_penalty(result, rubric)
+    if result.tests == graded.tests and result.late == graded.late:
+        return graded
     return result
 
 

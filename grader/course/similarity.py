@@ -8,9 +8,11 @@ rubric's `similarity_threshold` and at least MIN_SHARED characters of tokenised 
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import html
 import io
+import threading
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -51,12 +53,14 @@ def document(code: dict[str, str]) -> str:
 @functools.lru_cache(maxsize=4)
 def boilerplate(handout: Path = HANDOUT) -> frozenset:
     """Every k-gram hash of the handout's files, tokenised like the students' code (once per
-    process: tokenising costs a tenth of a second per file)."""
+    process: tokenising costs a tenth of a second per file). The lexer is named, as
+    fingerprint() names it: finding it from the file name reads every lexer's patterns
+    (a fifth of a second) to find Python's."""
     hashes = set()
     for name in STUDENT_FILES:
         path = handout / name
         if path.is_file():
-            filtered, _ = filter_code(path.read_text(), name)
+            filtered, _ = filter_code(path.read_text(), name, "python")
             hashes.update(hashed_kgrams(filtered, K).tolist())
     return frozenset(hashes)
 
@@ -72,15 +76,19 @@ def fingerprint(text: str, boiler: set) -> CodeFingerprint:
 
 
 _prints: dict[tuple[str, Path], CodeFingerprint] = {}   # (document, handout) -> fingerprint
+_prints_lock = threading.Lock()
 
 
 def cached_fingerprint(text: str, handout: Path = HANDOUT) -> CodeFingerprint:
     """fingerprint() of a document, computed once per process (a batch computes them while it
-    grades, beside the workers: batch.py)."""
+    grades, beside the workers: batch.py). One thread at a time: the batch files waiting for
+    a fingerprint the grading's thread is computing wait for it instead of computing it too
+    (they would share one core's worth of Python time)."""
     key = (text, Path(handout))
-    if key not in _prints:
-        _prints[key] = fingerprint(text, boilerplate(Path(handout)))
-    return _prints[key]
+    with _prints_lock:
+        if key not in _prints:
+            _prints[key] = fingerprint(text, boilerplate(Path(handout)))
+        return _prints[key]
 
 
 def similar_pairs(results: list[SubmissionResult], threshold: float,
@@ -128,24 +136,46 @@ def marked_lines(text: str, spans: list[tuple[int, int]], context: int = 1,
     inside = np.zeros(len(text) + 1, dtype=bool)
     for start, end in spans:
         inside[max(0, start):max(0, min(end, len(text)))] = True
-    lines, offset, keep = [], 0, set()
-    for number, line in enumerate(text.split("\n")):
-        marked = inside[offset:offset + len(line)]
-        if not marked.any() or line.strip() in given or line.lstrip().startswith("# ---- "):
-            lines.append(html.escape(line))
-        else:   # the runs of marked and unmarked characters, found by numpy (not char by char)
-            bounds = [0, *(np.flatnonzero(marked[1:] != marked[:-1]) + 1).tolist(), len(line)]
-            lines.append("".join(f"<mark>{html.escape(line[i:j])}</mark>" if marked[i]
-                                 else html.escape(line[i:j]) for i, j in zip(bounds, bounds[1:])))
-            keep.update(range(number - context, number + context + 1))
-        offset += len(line) + 1
+    lines = text.split("\n")
+    # Marked characters per line from one cumulative sum, runs from one list of the places
+    # where marking starts or stops (not numpy calls per line: a page of a few pairs reads
+    # tens of thousands of lines); only the lines shown are rendered.
+    lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
+    starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
+    counts = np.concatenate(([0], np.cumsum(inside)))
+    has_marks = counts[starts + lengths] > counts[starts]
+    marked = {number for number in np.flatnonzero(has_marks).tolist()
+              if lines[number].strip() not in given
+              and not lines[number].lstrip().startswith("# ---- ")}
+    keep = {n for number in marked for n in range(number - context, number + context + 1)}
+    changes = (np.flatnonzero(inside[1:] != inside[:-1]) + 1).tolist()
+    starts = starts.tolist()
     shown, previous = [], None
     for number in sorted(n for n in keep if 0 <= n < len(lines)):
         if previous is not None and number > previous + 1:
             shown.append('<span class="gap">⋯</span>')
-        shown.append(f'<span class="ln">{number + 1:4d}</span> {lines[number]}')
+        line, start = lines[number], starts[number]
+        if number in marked:
+            line = _marked_html(line, start, changes, bool(inside[start]))
+        else:
+            line = html.escape(line)
+        shown.append(f'<span class="ln">{number + 1:4d}</span> {line}')
         previous = number
         if len(shown) >= limit:
             shown.append('<span class="gap">⋯ (cut)</span>')
             break
     return "\n".join(shown)
+
+
+def _marked_html(line: str, start: int, changes: list[int], first_marked: bool) -> str:
+    """A line starting at `start` in its document, its runs of marked characters in <mark>.
+    `changes`: the document's places where marking starts or stops, in order (the runs
+    alternate, the first one marked when `first_marked`)."""
+    end = start + len(line)
+    inner = changes[bisect.bisect_right(changes, start):bisect.bisect_left(changes, end)]
+    bounds = [0, *(c - start for c in inner), len(line)]
+    parts = []
+    for k, (i, j) in enumerate(zip(bounds, bounds[1:])):
+        piece = html.escape(line[i:j])
+        parts.append(f"<mark>{piece}</mark>" if (k % 2 == 0) == first_marked else piece)
+    return "".join(parts)

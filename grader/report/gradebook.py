@@ -105,13 +105,18 @@ def import_matplotlib() -> None:
     import matplotlib.figure  # noqa: F401
 
 
+# Titles at the top of their axes, where matplotlib puts them when no tick labels are above
+# the axes (none are here): given, it does not measure every tick label to find the place.
+TITLE_Y = 1.0
+
+
 def _plot_scores(ax, results: list[SubmissionResult]) -> None:
     from matplotlib.ticker import MaxNLocator
     percents = [r.percent for r in results]
     ax.hist(percents, bins=np.linspace(0, 100, 11), color="#4c72b0", edgecolor="white")
     errors = sum(1 for r in results if r.error)
     note = f", {errors} not graded" if errors else ""
-    ax.set_title(f"Total scores ({len(results)} submissions{note})")
+    ax.set_title(f"Total scores ({len(results)} submissions{note})", y=TITLE_Y)
     ax.set_xlabel("score (% of max)")
     ax.set_ylabel("submissions")
     ax.set_xlim(0, 100)
@@ -120,7 +125,7 @@ def _plot_scores(ax, results: list[SubmissionResult]) -> None:
 
 def _plot_pass_rates(ax, results: list[SubmissionResult]) -> None:
     rates = pass_rates(results)
-    ax.set_title("Tests passed per graded unit")
+    ax.set_title("Tests passed per graded unit", y=TITLE_Y)
     if not rates:
         ax.text(0.5, 0.5, "no graded tests", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()

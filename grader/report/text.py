@@ -27,11 +27,18 @@ _LONE_NUMBER = re.compile(
 NUMBER_WITHHELD = "…"
 
 
+# Two numbers side by side take at least 2 characters more than one ("1nan1nan1"), so fewer
+# than 5 numbers fit in a shorter run.
+_SHORTEST_ELIDED = 9
+
+
 def _elide(match: re.Match) -> str:
     """Bracketed numbers in a run of array characters -> ARRAY_ELIDED when there are 5 or more
     (an array cut short on either side counts: the span then reaches the run's end), and any
     run of 10 or more numbers, bracketed or not (a flattened array printed as plain numbers)."""
     run = match.group()
+    if len(run) < _SHORTEST_ELIDED:   # most runs: the spaces between words
+        return run
     brackets = [i for i, c in enumerate(run) if c in "[]"]
     if not brackets:
         if len(_NUMBER.findall(run)) < 10:

@@ -54,3 +54,19 @@ def test_marked_lines_renders_what_a_character_by_character_reading_renders():
         for limit in (400, 3):
             assert marked_lines(text, spans, limit=limit, given=given) == \
                 by_characters(text, spans, limit=limit, given=given), (text, spans)
+
+
+def test_marked_lines_matches_the_character_reading_on_long_texts_and_other_contexts():
+    # Many short lines (the per-line counts come from one cumulative sum), several contexts,
+    # and limits that cut the page in the middle of a run.
+    rng = random.Random(7)
+    words = ["x = 1", "a<b", "", "    y = x & 2", "# ---- fc_net.py", "  z='q'", "w"]
+    given = {"x = 1", "a<b"}
+    for _ in range(150):
+        text = "\n".join(rng.choice(words) for _ in range(rng.randrange(1, 200)))
+        spans = [(a, a + rng.randrange(1, 80)) for a in
+                 (rng.randrange(-10, len(text) + 10) for _ in range(rng.randrange(0, 12)))]
+        for context in (0, 1, 3):
+            for limit in (400, 7, 1):
+                assert marked_lines(text, spans, context, limit, given) == \
+                    by_characters(text, spans, context, limit, given), (text, spans, context)

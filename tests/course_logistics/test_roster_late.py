@@ -1,5 +1,6 @@
 """The roster in the gradebook, canvas.csv in Canvas's import format, Gradescope's
 submission_metadata.json, and the late policy from the metadata or the files' times."""
+import copy
 import csv
 import json
 import os
@@ -137,3 +138,16 @@ def test_a_zip_is_dated_by_its_members_not_by_when_it_was_copied(tmp_path):
     handed = handed_in(tmp_path / "alice.zip", {"layers.py"})
     assert handed.source == "file times"
     assert parse_time(handed.submitted_at).replace(tzinfo=None) == datetime(2025, 3, 2, 9, 30)
+
+
+def test_finalize_returns_the_model_itself_when_no_policy_applies_and_never_changes_it(tmp_path):
+    # rebuild_outputs re-renders a fresh report only when finalize's model differs from the
+    # graded one, and keeps the graded models beside the finalized ones.
+    plain = result(submitted_at="2030-01-01T00:00:00+00:00")
+    assert finalize(plain, rubric_with(tmp_path), ManualPoints()) is plain
+    late = result(submitted_at="2025-03-05T00:00:00+00:00")
+    before = copy.deepcopy(late)
+    shown = finalize(late, rubric_with(tmp_path, due="2025-03-01T23:59:00-08:00",
+                                       penalty_per_day=0.1), ManualPoints())
+    assert shown.late.days_charged == 3 and shown != late
+    assert late == before and late.late is None and shown.tests is not late.tests

@@ -79,3 +79,29 @@ def test_dashboard_is_self_contained_with_a_row_per_submission():
     assert "%3Cscript%3Ex%3C/script%3E/report.html" in parser.refs
     assert "3 d · −0.9" in page and "not graded" in page and "similar to ben" in page
     assert "<svg" in page and "1 notebook(s) failing" in page
+
+
+def test_a_fingerprint_asked_for_by_two_threads_is_computed_once(monkeypatch, tmp_path):
+    # The batch fingerprints finished submissions in a thread beside the grading; the batch
+    # files asking for one meanwhile wait for it rather than compute it a second time.
+    import threading
+    import time
+
+    from grader.course import similarity
+    calls = []
+
+    def slow(text, boiler):
+        calls.append(text)
+        time.sleep(0.2)
+        return text
+
+    monkeypatch.setattr(similarity, "_prints", {})
+    monkeypatch.setattr(similarity, "fingerprint", slow)
+    monkeypatch.setattr(similarity, "boilerplate", lambda handout: frozenset())
+    threads = [threading.Thread(target=similarity.cached_fingerprint, args=("code", tmp_path))
+               for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert calls == ["code"] and similarity.cached_fingerprint("code", tmp_path) == "code"

@@ -302,3 +302,18 @@ def test_atomic_write_text_replaces_and_cleans_up(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         files.atomic_write_text(path, "third\n")
     assert path.read_bytes() == b"second\r\n" and os.listdir(tmp_path) == ["gradebook.csv"]
+
+
+def test_clean_text_skips_only_runs_too_short_to_hold_an_elided_array(monkeypatch):
+    # _elide returns runs shorter than _SHORTEST_ELIDED at once (most runs are the spaces
+    # between words); reading every run in full must elide exactly the same.
+    import random
+    rng = random.Random(5)
+    pieces = ["1", "23", ".", "[", "]", " ", ",", "-", "+", "e", "NaN", "inf", "...", "9e-3",
+              "0.", "x", "\n"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 40)))
+             for _ in range(20000)]
+    fast = [report_text.clean_text(t) for t in texts]
+    monkeypatch.setattr(report_text, "_SHORTEST_ELIDED", 0)
+    assert fast == [report_text.clean_text(t) for t in texts]
+    assert report_text.ARRAY_ELIDED in report_text.clean_text("got [1nan1nan1]")
