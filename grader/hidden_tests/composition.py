@@ -11,14 +11,13 @@ dependency_credit; grader/hidden_tests/dependencies.py); the report names the la
 """
 from __future__ import annotations
 
-import copy
 import time
 
 import numpy as np
 
 from grader.hidden_tests.checks import as_array, compare
 from grader.hidden_tests.harness import (
-    ask, call, compare_key, reference_call, reference_forward_backward)
+    ask, call, compare_key, copied, reference_call, reference_forward_backward)
 
 RUNNING = ("running_mean", "running_var")
 
@@ -91,7 +90,7 @@ class Composer:
         if function in self.replaced:
             entries = self.tables.setdefault(function, {"kind": "forward", "entries": []})["entries"]
             self.entry_of[id(args)] = len(entries)
-            entries.append({"index": len(entries), "args": copy.deepcopy(list(args)), "result": out,
+            entries.append({"index": len(entries), "args": copied(list(args)), "result": out,
                             "after": [[i, a] for i, a in enumerate(after) if isinstance(a, dict)]})
             if self.gradients_unread:   # the network still runs its backward: give it zeros
                 for name in PAIRS[function]:
@@ -195,7 +194,7 @@ class Composer:
             layer = {"affine": [h, W, b]}
             h, _ = self.forward("affine_forward", layer["affine"])
             if self.norm:
-                before = copy.deepcopy(self.norm_params[i - 1])
+                before = copied(self.norm_params[i - 1])
                 args = [h, params["gamma%d" % i], params["beta%d" % i], before]
                 layer["norm"] = args     # (calls get copies: bn_param stays as it was before)
                 h, after = self.forward(NORMS[self.norm][0], args)
@@ -276,7 +275,7 @@ def compose(student, reference, settings, init, runs, want_grads=True):
                 params = run.get("params") or params
                 entry = composer.run(params, run["X"], run.get("y"), want_grads and not run.get("loss_only"))
                 if run.get("bn_params"):
-                    entry["bn_params"] = copy.deepcopy(composer.norm_params)
+                    entry["bn_params"] = copied(composer.norm_params)
                 answers.append(entry)
         except CannotCompose:
             return

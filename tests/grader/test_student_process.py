@@ -112,6 +112,66 @@ def test_arrays_travel_as_raw_bytes_checked_against_their_header():
             protocol.decode(payload(header, blob))
 
 
+def header_of(value) -> dict:
+    payload = protocol.encode(value)
+    length = int.from_bytes(payload[:4], "big")
+    return json.loads(payload[4:4 + length])
+
+
+def test_subclasses_and_exact_types_encode_by_the_same_rules():
+    """The short ways for exact types (encode's fast paths) agree with the general rules
+    that subclasses, NumPy scalars and odd keys still take."""
+    import enum
+
+    class Text(str):
+        pass
+
+    class Items(list):
+        pass
+
+    class Table(dict):
+        pass
+
+    class Small(enum.IntEnum):
+        TWO = 2
+
+    a = np.arange(3.0)
+    value = [a, Items([a, 1]), Table(k=a), {Text("k"): (a,)}, Small.TWO, Text("t"), 1.5,
+             float("nan"), np.float64(2.0), 1 + 2j, {"__tuple__": a}, {1: a}, a[::2]]
+    assert header_of(value) == {"value": [
+        {"__nd__": "a0"}, [{"__nd__": "a0"}, 1], {"k": {"__nd__": "a0"}},
+        {"k": {"__tuple__": [{"__nd__": "a0"}]}}, 2, "t", 1.5, {"__float__": "nan"},
+        {"__nd__": "a1", "scalar": True}, {"__nd__": "a2", "scalar": True},
+        {"__dict__": {"__tuple__": {"__nd__": "a0"}}},
+        {"__unsupported__": "dict with non-string keys"}, {"__nd__": "a3"}],
+        "arrays": [["<f8", [3]], ["<f8", []], ["<c16", []], ["<f8", [2]]]}
+    # a dict refused for its keys sends none of its arrays
+    assert header_of({1: np.ones(2), "x": np.ones(3)})["arrays"] == []
+
+
+def test_nesting_beyond_the_limit_is_described_for_every_kind_of_value():
+    def nested(depth, leaf):
+        for _ in range(depth):
+            leaf = [leaf]
+        return leaf
+
+    deepest, marker = protocol.MAX_DEPTH, {
+        "__unsupported__": "a value nested more than %d levels deep" % protocol.MAX_DEPTH}
+
+    def at_depth(value, depth):
+        tree = header_of(value)["value"]
+        for _ in range(depth):
+            tree = tree[0]
+        return tree
+
+    for leaf in (None, 1, "s", 2.5, np.ones(1)):
+        assert at_depth(nested(deepest, leaf), deepest) != marker, leaf
+        assert at_depth(nested(deepest + 1, leaf), deepest + 1) == marker, leaf
+    assert at_depth(nested(deepest - 1, (1,)), deepest - 1) == {"__tuple__": [1]}
+    assert at_depth(nested(deepest, (1,)), deepest) == {"__tuple__": [marker]}
+    assert at_depth(nested(deepest, {"a": 1}), deepest) == {"a": marker}
+
+
 # --------------------------------------------------------------------------- operations
 
 

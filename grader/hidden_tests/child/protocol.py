@@ -63,16 +63,68 @@ def encode(value):
     """Return the payload bytes (header length, JSON header, npz blob) for `value`."""
     arrays, memo = {}, {}
     tree = _to_tree(value, arrays, memo, 0)
-    table = [[array.dtype.str, list(array.shape)] for array in arrays.values()]
-    header = json.dumps({"value": tree, "arrays": table}, allow_nan=False,
+    kinds = {}                                  # dtype -> its string (computed once each)
+    table = []
+    for array in arrays.values():
+        dtype = array.dtype
+        name = kinds.get(dtype)
+        if name is None:
+            name = kinds[dtype] = dtype.str
+        table.append([name, list(array.shape)])
+    # (no check for cycles: _to_tree builds the tree afresh, nested at most MAX_DEPTH deep)
+    header = json.dumps({"value": tree, "arrays": table}, allow_nan=False, check_circular=False,
                         separators=(",", ":")).encode("utf-8")
-    blob = b"".join(array.tobytes(order="C") for array in arrays.values())
+    blob = b"".join([array.tobytes() for array in arrays.values()])   # C order
     return _HEADER.pack(len(header)) + header + blob
+
+
+# Exact types a tree holds as they are. Arrays, finite floats, lists, tuples and dicts of
+# exactly their type take the short ways below; anything else (subclasses, NumPy scalars,
+# complex, objects) goes through _other_tree, the general rules.
+_AS_IS = frozenset({type(None), bool, str, int})
+_MARKER_SET = frozenset(MARKERS)
+_ndarray, _isfinite = np.ndarray, math.isfinite
 
 
 def _to_tree(value, arrays, memo, depth):
     if depth > MAX_DEPTH:
         return {"__unsupported__": "a value nested more than %d levels deep" % MAX_DEPTH}
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    if kind is _ndarray:
+        return _array_marker(value, arrays, memo, False)
+    if kind is float and _isfinite(value):
+        return value
+    if kind is list:
+        return _items(value, arrays, memo, depth + 1)
+    if kind is tuple:
+        return {"__tuple__": _items(value, arrays, memo, depth + 1)}
+    if kind is dict:
+        keys = value.keys()
+        if all([type(key) is str for key in keys]):
+            items = dict(zip(keys, _items(value.values(), arrays, memo, depth + 1)))
+            return items if _MARKER_SET.isdisjoint(keys) else {"__dict__": items}
+    return _other_tree(value, arrays, memo, depth)
+
+
+def _items(values, arrays, memo, depth):
+    """[_to_tree(item, ...) for item in values], `depth` being the items' own."""
+    if depth > MAX_DEPTH:
+        return [_to_tree(item, arrays, memo, depth) for item in values]
+    trees = []
+    for item in values:
+        kind = type(item)
+        if kind in _AS_IS:
+            trees.append(item)
+        elif kind is _ndarray:
+            trees.append(_array_marker(item, arrays, memo, False))
+        else:
+            trees.append(_to_tree(item, arrays, memo, depth))
+    return trees
+
+
+def _other_tree(value, arrays, memo, depth):
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, np.generic):           # before float: np.float64 is a float
@@ -99,17 +151,18 @@ def _to_tree(value, arrays, memo, depth):
 
 
 def _array_marker(array, arrays, memo, scalar):
-    if array.dtype.kind not in ARRAY_KINDS or array.dtype.hasobject:
-        return {"__unsupported__": "array of dtype %s" % array.dtype}
     seen = memo.get(id(array))                  # the same array object is sent once
+    if seen is not None and seen[1] is array and not scalar:
+        return seen[2]                          # (its marker: the same dict serves each place)
+    dtype = array.dtype
+    if dtype.kind not in ARRAY_KINDS or dtype.hasobject:
+        return {"__unsupported__": "array of dtype %s" % dtype}
     if seen is None or seen[1] is not array:
-        seen = ("a%d" % len(arrays), array)      # keeping the array keeps its id unique
-        memo[id(array)] = seen
-        arrays[seen[0]] = np.asarray(array)      # subclasses (np.matrix, memmap) as plain arrays
-    marker = {"__nd__": seen[0]}
-    if scalar:
-        marker["scalar"] = True
-    return marker
+        name = "a%d" % len(arrays)
+        seen = memo[id(array)] = (name, array, {"__nd__": name})  # keeping the array keeps its id unique
+        # subclasses (np.matrix, memmap) as plain arrays
+        arrays[name] = array if type(array) is _ndarray else np.asarray(array)
+    return {"__nd__": seen[0], "scalar": True} if scalar else seen[2]
 
 
 def _type_name(value):
