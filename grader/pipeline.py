@@ -78,11 +78,13 @@ def grade_submission(source: Path, out: Path, *, seed: int, rubric: Rubric, isol
         if intake.unreadable:  # else the untouched handout would be graded in its place
             raise UngradableSubmission(" ".join(intake.messages))
         # The hidden tests need the student's modules only: their child starts while the
-        # notebooks are laid (a tenth of a second or more of reading and restoring cells).
+        # notebooks are laid (a tenth of a second or more of reading and restoring cells), or,
+        # when no notebook runs, before: the laid notebooks then only give the written answers.
         workspace = lay_code(intake, job)
         hidden = _Stage(_run_hidden, workspace, seed, rubric, deadline, isolation,
                         _hidden_tests_nice(rubric, lanes))
-        lay_notebooks(workspace, intake)
+        if rubric.notebooks.run:
+            lay_notebooks(workspace, intake)
         notebooks = _Stage(_run_notebooks, workspace, out, rubric, deadline, isolation, lanes)
         # Both stages stop themselves at the deadline; waiting longer only guards against one
         # that hangs in the grader, which must not cost what the other one finished.
@@ -91,6 +93,8 @@ def grade_submission(source: Path, out: Path, *, seed: int, rubric: Rubric, isol
             stage.join(max(0.0, give_up - time.monotonic()))
         if graded is not None:
             graded()
+        if not rubric.notebooks.run:
+            lay_notebooks(workspace, intake)
         messages = notes + intake.messages + workspace.messages + hidden.notes
         notebook_results = notebooks.tests + [
             test for run in notebooks.unfinished(workspace, rubric)
@@ -180,13 +184,16 @@ def _run_notebooks(stage: _Stage, workspace, out: Path, rubric: Rubric, deadline
                    isolation: str, lanes: int = 1) -> None:
     """Every notebook on a fresh kernel, `lanes` kernels at once (notebooks/schedule.py), none
     past the deadline; the results in the workspace's order."""
+    notebooks = _notebooks_to_run(workspace, rubric)
+    if not notebooks:
+        return
     # Imported here: the Jupyter client costs a quarter of a second to import, which a grading
     # of the functions alone (--functions-only) never needs.
     from grader.notebooks.schedule import NICE_BESIDE_LONGEST, NotebookJob, run_notebooks
     settings = rubric.notebooks
     jobs = [NotebookJob(notebook, out / "notebooks" / notebook.name,
                         workspace.scratch_for("kernel-" + notebook.stem))
-            for notebook in _notebooks_to_run(workspace, rubric)]
+            for notebook in notebooks]
     html = _NotebookHTML(nice=NICE_BESIDE_LONGEST if lanes > 1 else 0)
     runs = run_notebooks(
         jobs, lanes=lanes, workspace=workspace.root, cell_timeout=settings.cell_timeout,

@@ -249,3 +249,19 @@ def test_grading_the_functions_alone_never_imports_the_jupyter_client():
                           check=True, cwd=Path(__file__).resolve().parents[2])
     assert done.stdout.strip() == "[]"
     assert "--functions-only" in Worker("x", notebooks=False, start=False)._command()
+
+
+def test_a_functions_only_grading_leaves_the_jupyter_client_unimported(tmp_path, monkeypatch):
+    """The child of a functions-only worker grades without importing nbclient: the notebook
+    stage returns before its imports when no notebook runs."""
+    import sys
+    from grader.pipeline import grade_submission
+    from grader.rubric import load_rubric
+    for name in [m for m in sys.modules if m.split(".")[0] in ("nbclient", "grader")
+                 and (m.startswith("nbclient") or m.endswith(("schedule", "execute")))]:
+        monkeypatch.delitem(sys.modules, name)
+    rubric = load_rubric(write_rubric(tmp_path / "rubric.toml", notebooks=True))
+    result = grade_submission(submission(tmp_path / "sub"), tmp_path / "out", seed=1,
+                              rubric=rubric, isolation=sandbox_level(), functions_only=True)
+    assert result.score == result.max_score > 0 and result.answers is not None
+    assert not [m for m in sys.modules if m.startswith("nbclient")]
