@@ -146,6 +146,12 @@ def fingerprint(source: Path, grader: bytes, notebook_names, language: str = "en
     return digest.hexdigest()
 
 
+def report_names(out: Path) -> list[str]:
+    """The submissions with a complete report folder under `out`."""
+    return sorted(p.parent.name for p in Path(out).glob("*/results.json")
+                  if not p.parent.name.startswith("."))
+
+
 def model_path(out: Path, name: str) -> Path:
     """Where a submission's model is kept: beside the report folders, never inside one (a
     student may be shown their folder; the model holds hidden tests' values)."""
@@ -260,7 +266,9 @@ def grade_batch(sources: list[Path], out: Path, *, jobs: int, seed: int, rubric:
         print(f"{len(results)} report(s) are current and were kept (use --force to regrade).")
     finished = queue.SimpleQueue()   # what the batch files will need is prepared meanwhile
     if batch_files:
-        threading.Thread(target=_prepare_batch_files, args=(finished,), daemon=True).start()
+        several = len(set(report_names(out)) | {name for _, name, _ in todo}) > 1
+        threading.Thread(target=_prepare_batch_files, args=(finished, several),
+                         daemon=True).start()
         for result in results.values():
             finished.put(result)
     settings = dict(seed=seed, rubric_path=rubric_path, timeout=rubric.submission_timeout,
@@ -284,24 +292,34 @@ def grade_batch(sources: list[Path], out: Path, *, jobs: int, seed: int, rubric:
     return [shown.get(name, results[name]) for name in sorted(results)]
 
 
-def _prepare_batch_files(finished: queue.SimpleQueue) -> None:
-    """Beside the grading (the batch process mostly waits for its workers): load the summary
-    plot's library, read the handout's questions for the answers page and fingerprint each
-    finished submission's code for the similarity page. Not before the first submission is
-    done: on a machine with few cores this work would slow down the workers' start, which
-    every submission waits for."""
-    result = finished.get()
+def _prepare_batch_files(finished: queue.SimpleQueue, several: bool = True) -> None:
+    """Beside the grading (the batch process mostly waits for its workers): import what the
+    batch files are written with, read the handout's questions for the answers page and, when
+    the batch files will show `several` submissions, import the summary plot's library and
+    fingerprint each finished submission's code for the similarity page (one submission has
+    no plot and no pair). At a lower CPU priority (PREPARE_NICE, Linux: per thread), so that on
+    a machine with few cores it takes only what the workers' start-up and the notebooks leave;
+    a batch of one submission with its notebooks then has nothing of this left to do after its
+    grading."""
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(),
+                       os.getpriority(os.PRIO_PROCESS, 0) + PREPARE_NICE)
+    import grader.course.outputs  # noqa: F401 (the modules rebuild_outputs writes with)
     from grader.course.answers import questions_of
     from grader.course.similarity import cached_fingerprint, document
     from grader.intake.workspace import pristine_notebooks
     from grader.report.gradebook import import_matplotlib
-    import_matplotlib()
+    if several:
+        import_matplotlib()
     for notebook in pristine_notebooks():   # parsed once per process (notebooks/handout.py)
         questions_of(notebook)
-    while result is not None:
-        if result.code and not result.error:
+    while (result := finished.get()) is not None:
+        if several and result.code and not result.error:
             cached_fingerprint(document(result.code))
-        result = finished.get()
+
+
+# The batch-file preparation's CPU priority below the batch's own (added to its nice value).
+PREPARE_NICE = 10
 
 
 def _grade_locally(todo, out: Path, *, jobs: int, pool: WorkerPool | None, isolation: str,

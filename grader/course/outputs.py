@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from grader.batch import MODELS, load_result
+from grader.batch import MODELS, load_result, report_names
 from grader.course.answers import questions_of
 from grader.course.finalize import finalize, unknown_questions
 from grader.course.manual import MANUAL, read_manual
@@ -24,12 +24,6 @@ from grader.report.notebook_html import render_notebook
 from grader.report.similarity_page import write_similarity
 from grader.results import SubmissionResult
 from grader.rubric import Rubric
-
-
-def report_names(out: Path) -> list[str]:
-    """The submissions with a complete report folder under `out`."""
-    return sorted(p.parent.name for p in Path(out).glob("*/results.json")
-                  if not p.parent.name.startswith("."))
 
 
 def _warn(text: str) -> None:

@@ -5,6 +5,8 @@ compares every pair of submissions' code (layers.py, fc_net.py, optim.py togethe
 of the handout's own files is boilerplate and never counts, so two untouched handouts share
 nothing. A pair is listed when the share of either side's code found in the other reaches the
 rubric's `similarity_threshold` and at least MIN_SHARED characters of tokenised code are shared.
+copydetect is imported only when there is a pair to compare: it imports matplotlib's pyplot
+(half a second), which a batch of one submission never needs.
 """
 from __future__ import annotations
 
@@ -18,9 +20,6 @@ from itertools import combinations
 from pathlib import Path
 
 import numpy as np
-from copydetect.detector import CodeFingerprint, compare_files
-from copydetect.utils import filter_code, get_token_coverage, hashed_kgrams
-
 from grader.intake.submission import STUDENT_FILES
 from grader.results import SubmissionResult
 
@@ -56,6 +55,7 @@ def boilerplate(handout: Path = HANDOUT) -> frozenset:
     process: tokenising costs a tenth of a second per file). The lexer is named, as
     fingerprint() names it: finding it from the file name reads every lexer's patterns
     (a fifth of a second) to find Python's."""
+    from copydetect.utils import filter_code, hashed_kgrams
     hashes = set()
     for name in STUDENT_FILES:
         path = handout / name
@@ -67,6 +67,8 @@ def boilerplate(handout: Path = HANDOUT) -> frozenset:
 
 def fingerprint(text: str, boiler: set) -> CodeFingerprint:
     """copydetect's fingerprint of `text`, the handout's k-grams taken out."""
+    from copydetect.detector import CodeFingerprint
+    from copydetect.utils import get_token_coverage
     fp = CodeFingerprint("submission.py", K, WINDOW, fp=io.StringIO(text), language="python")
     for value in fp.hashes & boiler:
         del fp.hash_idx[value]
@@ -95,8 +97,11 @@ def similar_pairs(results: list[SubmissionResult], threshold: float,
                   handout: Path = HANDOUT) -> list[SimilarPair]:
     """Pairs of submissions sharing at least `threshold` of either one's own code, most similar
     first. Submissions without code (ungradable ones) are left out."""
-    prints = {r.name: cached_fingerprint(document(r.code), handout)
-              for r in results if r.code and not r.error}
+    compared = [r for r in results if r.code and not r.error]
+    if len(compared) < 2:
+        return []
+    from copydetect.detector import compare_files
+    prints = {r.name: cached_fingerprint(document(r.code), handout) for r in compared}
     pairs = []
     for a, b in combinations(sorted(prints), 2):
         fa, fb = prints[a], prints[b]

@@ -402,3 +402,36 @@ def test_the_next_submission_starts_while_one_writes_its_reports_never_sooner(tm
     assert sorted(graded) == names
     assert most[0] == jobs and overlapped.is_set()
     assert pool_size(jobs, len(todo)) == jobs + 1 and pool_size(jobs, jobs) == jobs
+
+
+@pytest.mark.parametrize("plot", [False, True])
+def test_the_batch_files_are_prepared_while_grading_at_a_lower_priority(plot):
+    """The batch process imports what writes the batch files before the first submission is
+    done (a one-submission batch then has nothing of it left after its grading), in a thread of
+    lower CPU priority, and imports the plot's library (which copydetect's import also pulls)
+    only when the batch files show several submissions."""
+    import json
+    import sys
+    code = f"""
+import json, queue, sys, threading, time
+from grader import batch
+finished = queue.SimpleQueue()
+thread = threading.Thread(target=batch._prepare_batch_files, args=(finished, {plot}))
+thread.start()
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline and "grader.course.outputs" not in sys.modules:
+    time.sleep(0.01)
+with open(f"/proc/self/task/{{thread.native_id}}/stat") as stat:
+    nice = int(stat.read().rsplit(")", 1)[1].split()[16])
+time.sleep(0.5)   # the plot's library would come right after
+finished.put(None)
+thread.join(60)
+print(json.dumps({{"outputs": "grader.course.outputs" in sys.modules, "nice": nice,
+                  "matplotlib": "matplotlib" in sys.modules, "alive": thread.is_alive()}}))
+"""
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          check=True)
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["outputs"] and not seen["alive"]      # before any result arrived
+    assert seen["nice"] >= os.getpriority(os.PRIO_PROCESS, 0) + 10 or seen["nice"] == 19
+    assert seen["matplotlib"] is plot
