@@ -52,24 +52,34 @@ def _notebook_with(cells):
     return nbformat.v4.new_notebook(cells=cells, metadata={"language_info": {"name": "python"}})
 
 
-def test_the_pages_template_is_nbconverts_lab_page_with_student_html_still_sanitised():
+def test_the_page_is_nbconverts_lab_page_with_student_html_still_sanitised():
     """templates/grader_html leaves out only the sanitising of the highlighted code (which
-    pygments has escaped already): the page is byte for byte JupyterLab's sanitised page, and
-    what a student writes into code, Markdown or an output still cannot run a script."""
+    pygments has escaped already), and the exporter adds nbconvert's accessibility attributes
+    without its BeautifulSoup pass: the page parses to JupyterLab's sanitised page, and what a
+    student writes into code, Markdown or an output still cannot run a script."""
     import nbformat
+    from bs4 import BeautifulSoup
     from nbconvert import HTMLExporter
     from grader.report.notebook_html import _html_exporter
     hostile = "<script>alert('code')</script>"
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
     nb = _notebook_with([
-        nbformat.v4.new_markdown_cell("# Title\n<script>alert('markdown')</script>\n$x^2$"),
+        nbformat.v4.new_markdown_cell("# Title\n<script>alert('markdown')</script>\n$x^2$\n"
+                                      '<img src="a.png"> <div class="jp-OutputArea-output">x</div>'),
         nbformat.v4.new_code_cell(f'text = "{hostile}"  # </div><img src=x onerror=alert(1)>',
                                   outputs=[nbformat.v4.new_output(
                                       "display_data",
-                                      data={"text/html": "<script>alert('output')</script>"})]),
+                                      data={"text/html": "<script>alert('output')</script>"
+                                                         '<img src="b.png" alt="given">'}),
+                                      nbformat.v4.new_output("display_data",
+                                                             data={"image/png": png}),
+                                      nbformat.v4.new_output("stream", text="a < b > c\n")]),
     ])
     ours, _ = _html_exporter().from_notebook_node(nb)
     lab, _ = HTMLExporter(sanitize_html=True).from_notebook_node(nb)
-    assert ours == lab
+    assert str(BeautifulSoup(ours, features="html.parser")) == lab
+    assert ours.count('tabindex="0"') == lab.count('tabindex="0"') >= 4
+    assert ours.count("No description has been") == lab.count("No description has been") >= 1
     body = ours.split("<body", 1)[1]
     assert "<script>alert" not in body and "<img src=x" not in body   # escaped or removed
     assert "alert" in body                                             # but shown as text
@@ -91,3 +101,19 @@ def test_html_beside_running_notebooks_converts_at_a_lower_priority(tmp_path, mo
         html.write(until=time.monotonic() + 30)
     assert seen == [base, base + 4]
     assert os.getpriority(os.PRIO_PROCESS, 0) == base
+
+
+def test_accessible_page_adds_what_nbconverts_pass_adds_and_nothing_else():
+    from grader.report.notebook_html import MISSING_ALT, accessible_page
+    page = ('<head><style>.jp-OutputArea-output {}</style></head><body class="jp-Notebook">'
+            '<div class="jp-Cell-inputWrapper">'
+            '<div class="jp-RenderedText jp-OutputArea-output" data-mime-type="text/plain">'
+            '<div class="jp-OutputArea-output" tabindex="0"><div class="jp-OutputArea-child">'
+            '<img src="data:image/png;base64,AA"\n><img src="b.png" alt="given"/>'
+            '<img src="c.png"/></div></div></div></div></body>')
+    made = accessible_page(page)
+    assert made.count('tabindex="0"') == 3                  # one was there already
+    assert '<div class="jp-OutputArea-child">' in made       # other classes untouched
+    assert made.count(MISSING_ALT) == 2 and 'alt="given"/>' in made
+    assert f'<img src="c.png"{MISSING_ALT}/>' in made
+    assert made.startswith('<head><style>.jp-OutputArea-output {}</style></head>')
