@@ -141,7 +141,7 @@ def batches(rounds: int, cluster: bool) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of figures (2)-(4)")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of figures (2)-(4)")
     parser.add_argument("--notebook-rounds", type=int, default=3, help="rounds of figure (1)")
     parser.add_argument("--skip-notebooks", action="store_true", help="leave out figure (1)")
     parser.add_argument("--no-cluster", action="store_true", help="leave out figure (4)")
