@@ -22,7 +22,7 @@ import grader
 from grader.command_line import UsageError, check_file, check_out, fail, gather_sources, print_results
 from grader.isolation import sandbox
 from grader.rubric import DEFAULT_RUBRIC, RubricError, load_rubric
-from grader.workers import MEMORY_PER_JOB, WorkerPool, cores, pool_size
+from grader.workers import MEMORY_PER_JOB, Worker, WorkerPool, cores, pool_size
 
 STARTED = time.monotonic()   # grade-one's time runs from here: importing the pipeline counts too
 ROOT = Path(__file__).resolve().parent.parent
@@ -155,6 +155,17 @@ def main(argv=None) -> int:
         print(f"wrote {path}")
         return 0
 
+    # The first worker starts its imports now, while this process reads the submissions.
+    first = None if args.cluster else Worker(str(args.out.absolute()),
+                                             notebooks=not args.functions_only)
+    try:
+        return _grade(args, rubric, first)
+    finally:
+        if first is not None:
+            first.close()   # unused (nothing to grade) or done: closed once more, harmlessly
+
+
+def _grade(args, rubric, first: Worker | None) -> int:
     from grader.batch import grade_batch
     try:
         sources, names, skipped = gather_sources(args.submissions, args.each, args.only, args.out)
@@ -177,7 +188,7 @@ def main(argv=None) -> int:
     # submissions (reports found current leave them idle).
     with contextlib.nullcontext() if args.cluster else \
             WorkerPool(pool_size(args.jobs, len(sources)), str(args.out.absolute()),
-                       jobs=args.jobs, notebooks=not args.functions_only) as pool:
+                       jobs=args.jobs, notebooks=not args.functions_only, first=first) as pool:
         level = _announce_isolation([ROOT / "solutions", args.rubric, args.out,
                                      ROOT / "submissions"])
         print(f"grading {len(sources)} submission(s) with seed {seed}, isolation: {level}")

@@ -296,13 +296,16 @@ class WorkerPool:
     """`size` workers, each lent to one caller at a time. The first `jobs` start at once; the
     others (the spare that writes one submission's reports while the next starts: pool_size)
     once the first is ready, so that their imports do not slow down the first grading's start
-    on a machine with few cores. `notebooks`: False when no child will run notebooks."""
+    on a machine with few cores. `notebooks`: False when no child will run notebooks. `first`:
+    a worker the caller started already (the command line starts one before it reads the
+    submissions), taken as the first."""
 
     def __init__(self, size: int, label: str = "", *, jobs: int | None = None,
-                 notebooks: bool = True):
+                 notebooks: bool = True, first: Worker | None = None):
         size = max(1, size)
         jobs = size if jobs is None else max(1, min(jobs, size))
-        self._all = [Worker(label, notebooks=notebooks, start=index < jobs)
+        self._all = [first if index == 0 and first is not None else
+                     Worker(label, notebooks=notebooks, start=index < jobs)
                      for index in range(size)]
         self._idle = queue.SimpleQueue()
         for worker in self._all:

@@ -265,3 +265,32 @@ def test_a_functions_only_grading_leaves_the_jupyter_client_unimported(tmp_path,
                               rubric=rubric, isolation=sandbox_level(), functions_only=True)
     assert result.score == result.max_score > 0 and result.answers is not None
     assert not [m for m in sys.modules if m.startswith("nbclient")]
+
+
+def _servers_labelled(label: str) -> list[int]:
+    """PIDs of grader worker servers whose command line carries `label`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"--serve" in command and label.encode() in command:
+            found.append(int(entry.name))
+    return found
+
+
+def test_the_command_starts_its_first_worker_before_reading_submissions_and_never_leaks_it(
+        tmp_path):
+    """`grade` starts the first worker before it reads the submissions, and the pool grades on
+    it; when the command stops before grading (a usage error), that worker is stopped too."""
+    from grader.__main__ import main
+    from grader.workers import WorkerPool
+    out = tmp_path / "reports-for-the-leak-test"
+    first = Worker(str(out))
+    with WorkerPool(2, str(out), jobs=1, first=first) as pool:
+        assert pool._all[0] is first and first._proc is not None
+    assert not first.alive()
+    source = submission(tmp_path / "subs" / "one")
+    assert main(["grade", str(source), "--out", str(out), "--jobs", "0", "-q"]) == 2
+    wait_for(lambda: not _servers_labelled(str(out.absolute())))
