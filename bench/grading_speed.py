@@ -84,16 +84,18 @@ def report(title: str, pairs: list[tuple[float, float]], what: tuple[str, str], 
 
 
 def one_submission(rounds: int) -> None:
+    def notebooks() -> float:
+        return timed([sys.executable, "-m", "tools.try_notebooks"])
+
+    def graded() -> float:
+        return grade([ROOT / "submissions" / "reference"], "--jobs", "1")
+
     pairs = []
     for round_ in range(rounds):
-        notebooks = lambda: timed([sys.executable, "-m", "tools.try_notebooks"])  # noqa: E731
-        graded = lambda: grade([ROOT / "submissions" / "reference"], "--jobs", "1")  # noqa: E731
-        if round_ % 2:   # every other round the other goes first: a drift hits both sides
-            graded_s = graded()
-            pairs.append((notebooks(), graded_s))
-        else:
-            notebooks_s = notebooks()
-            pairs.append((notebooks_s, graded()))
+        # Every other round the other side goes first: a drift in the load hits both alike.
+        order = (notebooks, graded) if round_ % 2 == 0 else (graded, notebooks)
+        seconds = {side: side() for side in order}
+        pairs.append((seconds[notebooks], seconds[graded]))
     report("(1) one submission with its notebooks / its notebooks one after another (nbclient)",
            pairs, ("notebooks", "grading"), "target <= 0.70")
 

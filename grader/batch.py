@@ -33,7 +33,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from grader.intake.submission import fingerprint_submission, regular_files, submission_name
-from grader.isolation.processes import remove_tree
+from grader.isolation.processes import lower_this_thread, remove_tree
 from grader.isolation.run_folder import RunFolder
 from grader.results import Outcome, SubmissionResult
 from grader.rubric import Rubric
@@ -301,9 +301,7 @@ def _prepare_batch_files(finished: queue.SimpleQueue, several: bool = True) -> N
     a machine with few cores it takes only what the workers' start-up and the notebooks leave;
     a batch of one submission with its notebooks then has nothing of this left to do after its
     grading."""
-    with contextlib.suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(),
-                       os.getpriority(os.PRIO_PROCESS, 0) + PREPARE_NICE)
+    lower_this_thread(PREPARE_NICE)
     import grader.course.outputs  # noqa: F401 (the modules rebuild_outputs writes with)
     from grader.course.answers import questions_of
     from grader.course.similarity import cached_fingerprint, document

@@ -19,9 +19,7 @@ whatever finished is always scored and reported.
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import os
 import tempfile
 import threading
 import time
@@ -31,6 +29,7 @@ from pathlib import Path
 
 from grader.course import submission_facts
 from grader.isolation import sandbox
+from grader.isolation.processes import lower_this_thread
 from grader.isolation.limits import near_memory_limit, worker_out_of_memory
 from grader.hidden_tests.catalogue import CATALOGUE, not_run, run_hidden_tests
 from grader.hidden_tests.reference import load_reference
@@ -231,8 +230,7 @@ class _NotebookHTML:
             return
         def render():   # a daemon thread: one still converting never holds up the exit
             if self.nice:
-                with contextlib.suppress(OSError):
-                    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.nice)
+                lower_this_thread(self.nice)
             from grader.report.notebook_html import notebook_html
             self.bodies[notebook] = notebook_html(notebook)
         thread = threading.Thread(target=render, name="notebook-html", daemon=True)

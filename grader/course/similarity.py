@@ -18,10 +18,15 @@ import threading
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
 from grader.intake.submission import STUDENT_FILES
 from grader.results import SubmissionResult
+
+if TYPE_CHECKING:   # imported where used: see above
+    from copydetect.detector import CodeFingerprint
 
 HANDOUT = Path(__file__).resolve().parents[2] / "assignment"
 K = 25              # k-gram length in tokenised characters (copydetect's noise threshold)

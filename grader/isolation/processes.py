@@ -32,6 +32,15 @@ def sandbox_uid() -> int:
     raise RuntimeError(f"every uid of {UID_POOL} runs a process")
 
 
+def lower_this_thread(by: int) -> None:
+    """Run the calling thread `by` nice levels below the process (Linux gives each thread a
+    priority of its own); the process's other threads keep theirs. Quietly nothing where the
+    system refuses."""
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(),
+                       os.getpriority(os.PRIO_PROCESS, 0) + by)
+
+
 def exit_status(proc: subprocess.Popen) -> int | None:
     """The student process's return code as Popen reports it for a direct child (negative:
     killed by that signal), None while it runs. bubblewrap exits with 128 + n when the
